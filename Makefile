@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Both build the
+# pinned host toolchain into .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: test run lint compile pytest clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+test: lint compile pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+compile: $(BIN)/.installed
+	$(BIN)/python -m tools.compile_device
+
+pytest: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+run: $(BIN)/.installed
+	$(BIN)/python -m tools.run
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+# Dash Replenishment firmware: the application package (device code).
