@@ -4,20 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint compile pytest clean
+.PHONY: test run lint compile typecheck pytest clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-test: lint compile pytest
+test: lint compile typecheck pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 compile: $(BIN)/.installed
 	$(BIN)/python -m tools.compile_device
+
+typecheck: $(BIN)/.installed
+	$(BIN)/python -m tools.check_board
 
 pytest: $(BIN)/.installed
 	$(BIN)/python -m pytest

@@ -46,7 +46,9 @@ class Esp32Board:
         return machine.Pin(pin_id, machine.Pin.OUT, value=value)
 
     def pin_in(self, pin_id, pull_up=False):
-        return machine.Pin(pin_id, machine.Pin.IN, machine.Pin.PULL_UP if pull_up else None)
+        if pull_up:
+            return machine.Pin(pin_id, machine.Pin.IN, machine.Pin.PULL_UP)
+        return machine.Pin(pin_id, machine.Pin.IN)
 
     def adc(self, pin_id):
         return machine.ADC(machine.Pin(pin_id))
