@@ -1,0 +1,117 @@
+# The device's settings: config.json (what the appliance is: its slots and
+# sensors, the service URLs, how often to measure) and secrets.json (the Wi-Fi
+# password and the LWA client secret), both on flash, written at deployment.
+# A broken file stops the app with a message that names the file and the
+# field; nothing else is touched, so fixing the file and resetting is enough.
+import json
+
+CONFIG_FILE = "config.json"
+SECRETS_FILE = "secrets.json"
+DRS_URL = "https://dash-replenishment-service-na.amazon.com"
+LWA_URL = "https://api.amazon.com"
+# Public roots Amazon's hosts chain to (see certs/README.md for their source).
+CA_FILES = ["certs/AmazonRootCA1.der", "certs/AmazonRootCA2.der", "certs/AmazonRootCA3.der",
+            "certs/AmazonRootCA4.der", "certs/StarfieldServicesRootCA-G2.der",
+            "certs/DigiCertGlobalRootG2.der"]
+ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+_"
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _read_json(fs, name):
+    if not fs.exists(name):
+        raise ConfigError("%s is missing: copy it to the device (see README, 'Deploy')" % name)
+    try:
+        with fs.open(name) as f:
+            value = json.loads(f.read())
+    except ValueError as exc:
+        raise ConfigError("%s is not valid JSON (%s)" % (name, exc))
+    if not isinstance(value, dict):
+        raise ConfigError("%s must hold a JSON object" % name)
+    return value
+
+
+class Section:
+    """Typed reads from one JSON object, with errors that name the field."""
+
+    def __init__(self, data, where):
+        self.data = data
+        self.where = where
+
+    def fail(self, key, expected):
+        raise ConfigError("%s: '%s' must be %s" % (self.where, key, expected))
+
+    def get(self, key, kind, default=None, required=True):
+        if key not in self.data:
+            if required and default is None:
+                raise ConfigError("%s: '%s' is missing" % (self.where, key))
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(key, {str: "a string", int: "a whole number", float: "a number",
+                            bool: "true or false", list: "a list", dict: "an object"}[kind])
+        return value
+
+    def positive(self, key, default=None):
+        value = self.get(key, float, default)
+        if value <= 0:
+            self.fail(key, "greater than 0")
+        return value
+
+    def identifier(self, key):
+        """Model ids and serials: what LWA's scope_data allows."""
+        value = self.get(key, str)
+        if not 1 <= len(value) <= 64 or any(c not in ID_CHARS for c in value):
+            self.fail(key, "1 to 64 characters of A-Z a-z 0-9 - + _")
+        return value
+
+    def section(self, key):
+        return Section(self.get(key, dict), "%s.%s" % (self.where, key))
+
+
+class Config:
+    def __init__(self, data, secrets):
+        c = Section(data, CONFIG_FILE)
+        device = c.section("device")
+        self.model = device.identifier("model")
+        self.serial = device.identifier("serial")
+        self.test_device = device.get("test_device", bool, False, required=False)
+        self.wifi_ssid = c.section("wifi").get("ssid", str)
+        service = c.section("service")
+        self.client_id = service.get("client_id", str)
+        self.lwa_url = service.get("lwa_url", str, LWA_URL)
+        self.drs_url = service.get("drs_url", str, DRS_URL)
+        for key, url in (("lwa_url", self.lwa_url), ("drs_url", self.drs_url)):
+            if not url.startswith("https://"):
+                service.fail(key, "an https:// URL (tokens never travel in clear)")
+        self.ca_files = service.get("ca_files", list, CA_FILES)
+        self.measure_every_s = int(c.positive("measure_every_s", 3600))
+        self.battery = c.get("battery", bool, False, required=False)
+        slots = c.get("slots", list)
+        if not slots:
+            c.fail("slots", "a list of at least one slot")
+        self.slots = []
+        for i, slot in enumerate(slots):
+            if not isinstance(slot, dict):
+                c.fail("slots[%d]" % i, "an object")
+            self.slots.append(Section(slot, "%s: slots[%d]" % (CONFIG_FILE, i)))
+        s = Section(secrets, SECRETS_FILE)
+        self._wifi_password = s.get("wifi_password", str)
+        self._client_secret = s.get("client_secret", str)
+
+    def __repr__(self):
+        return "<Config %s/%s, %d slots>" % (self.model, self.serial, len(self.slots))
+
+    def wifi_password(self):
+        return self._wifi_password
+
+    def client_secret(self):
+        return self._client_secret
+
+
+def load(fs):
+    return Config(_read_json(fs, CONFIG_FILE), _read_json(fs, SECRETS_FILE))
