@@ -1,0 +1,177 @@
+# The project's own small HTTP/1.1 client over verified TLS.
+#
+#   http = Http(clock, connector, connect_timeout_s=10, io_timeout_s=10,
+#               request_timeout_s=30, max_response=16384, buffer_size=1024)
+#   resp = http.request(method, url, headers=None, body=b"")  # -> Response
+#   resp.status, resp.header(name, default=None), resp.body, resp.json()
+#   http.close()                     # at the end of a wake
+#   http.connections, http.handshakes, http.requests   # for the energy budget
+#
+# One kept-alive connection per host and port, reused for every call of a
+# wake; when the server has closed it meanwhile, it is reopened once,
+# transparently. Redirects are returned, never followed. A response larger
+# than max_response (headers included) is refused, so a hostile server cannot
+# exhaust the heap. Every failure is an HttpError whose .step says where:
+# dns, connect, handshake, write, read.
+#
+# Errors: replenish.http_errors; the response parser: replenish.http_reader.
+# The sockets come from a connector (connector.py on the device, the fakes of
+# tools/sim/net.py in tests): resolve(host, port), connect(addr, timeout_s),
+# wrap(sock, host, timeout_s) -> stream with readinto(buf), write(buf), close().
+from replenish.http_errors import ConnectionLost, HttpError, Timeout, TlsError, io_error, is_timeout
+from replenish.http_reader import ResponseReader
+
+UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+HEX = b"0123456789ABCDEF"
+
+
+def quote(text):
+    """Percent-encode everything but RFC 3986's unreserved characters: for a
+    path segment or a form-encoded value."""
+    out = bytearray()
+    for byte in text.encode():
+        if byte in UNRESERVED:
+            out.append(byte)
+        else:
+            out.append(37)  # "%"
+            out.append(HEX[byte >> 4])
+            out.append(HEX[byte & 15])
+    return out.decode()
+
+
+def split_url(url):
+    """'https://host[:port]/path' -> (host, port, path). Plain http is refused."""
+    if not url.startswith("https://"):
+        raise ValueError("only https:// URLs are allowed")
+    rest = url[8:]
+    cut = rest.find("/")
+    hostport, path = (rest, "/") if cut < 0 else (rest[:cut], rest[cut:])
+    host, port = hostport, 443
+    colon = hostport.rfind(":")
+    if colon >= 0:
+        host, port = hostport[:colon], int(hostport[colon + 1:])
+    if not host:
+        raise ValueError("URL without a host")
+    return host, port, path
+
+
+class Http:
+    def __init__(self, clock, connector, connect_timeout_s=10, io_timeout_s=10,
+                 request_timeout_s=30, max_response=16384, buffer_size=1024):
+        self.clock = clock
+        self.connector = connector
+        self.connect_timeout_s = connect_timeout_s
+        self.io_timeout_s = io_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self._reader = ResponseReader(self._check_deadline, max_response, buffer_size)
+        self._conns = {}
+        self.connections = 0
+        self.handshakes = 0
+        self.requests = 0
+
+    def __repr__(self):
+        return "<Http %d open, %d requests>" % (len(self._conns), self.requests)
+
+    def close(self):
+        for key in list(self._conns):
+            self._drop(key)
+
+    def _drop(self, key):
+        conn = self._conns.pop(key, None)
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass  # closing a dead socket: nothing left to do
+
+    # -- connecting ------------------------------------------------------
+
+    def _check_deadline(self, step, host):
+        spent = self.clock.ticks_diff(self.clock.ticks_ms(), self._began)
+        if spent > self.request_timeout_s * 1000:
+            raise Timeout(step, host, "no answer within %d s" % self.request_timeout_s)
+
+    def _open(self, host, port):
+        try:
+            addr = self.connector.resolve(host, port)
+        except OSError as err:
+            raise (Timeout if is_timeout(err) else HttpError)("dns", host, str(err))
+        # getaddrinfo takes no timeout on either interpreter (lwIP bounds it on
+        # the ESP32): the request's deadline is checked as soon as it returns.
+        self._check_deadline("dns", host)
+        try:
+            sock = self.connector.connect(addr, self.connect_timeout_s)
+        except OSError as err:
+            raise (Timeout if is_timeout(err) else HttpError)("connect", host, str(err))
+        self.connections += 1
+        self._check_deadline("connect", host)
+        try:
+            conn = self.connector.wrap(sock, host, self.io_timeout_s)
+        except Exception as err:  # ssl raises OSError, ValueError or SSLError by port
+            try:
+                sock.close()
+            except OSError:
+                pass  # the handshake error is the one worth reporting
+            if is_timeout(err):
+                raise Timeout("handshake", host, str(err))
+            raise TlsError("handshake", host, str(err) or type(err).__name__)
+        self.handshakes += 1
+        self._conns[(host, port)] = conn
+        return conn
+
+    # -- one exchange ----------------------------------------------------
+
+    def request(self, method, url, headers=None, body=b""):
+        host, port, path = split_url(url)
+        if isinstance(body, str):
+            body = body.encode()
+        lines = ["%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (
+            method, path, host if port == 443 else "%s:%d" % (host, port), len(body))]
+        for name in headers or ():
+            value = headers[name]
+            if "\n" in value or "\r" in value:  # a header must not smuggle in another
+                raise ValueError("line break in header %s" % name)
+            lines.append("%s: %s\r\n" % (name, value))
+        lines.append("\r\n")
+        head = "".join(lines).encode()
+        lines = None
+        self._began = self.clock.ticks_ms()
+        key = (host, port)
+        reused = key in self._conns
+        try:
+            return self._exchange(key, head, body, method)
+        except ConnectionLost as err:
+            # A kept-alive connection the server closed while we slept:
+            # nothing was answered, so the request was not handled. Once.
+            if not (reused and err.before_response):
+                raise
+        return self._exchange(key, head, body, method)
+
+    def _exchange(self, key, head, body, method):
+        host = key[0]
+        conn = self._conns.get(key) or self._open(host, key[1])
+        self.requests += 1
+        try:
+            self._write(conn, host, head)
+            if body:
+                self._write(conn, host, body)
+            resp, keep = self._reader.read(conn, host, method)
+        except HttpError:
+            self._drop(key)
+            raise
+        if not keep:
+            self._drop(key)
+        return resp
+
+    def _write(self, conn, host, data):
+        mv = memoryview(data)
+        sent = 0
+        while sent < len(data):
+            try:
+                n = conn.write(mv[sent:])
+            except OSError as err:
+                raise io_error("write", host, err, True)
+            if not n:
+                raise Timeout("write", host, "socket not writable")
+            sent += n
+            self._check_deadline("write", host)

@@ -1,0 +1,148 @@
+# Login with Amazon on the device: the refresh grant, and the tokens in flash.
+#
+#   lwa = Lwa(http, store, clock, client_id, client_secret,
+#             url="https://api.amazon.com", margin_s=300, backoff_s=60,
+#             backoff_max_s=21600, log=print, rand=None)
+#   lwa.link(refresh_token)   # after the customer linked the device
+#   lwa.linked() -> bool
+#   lwa.access_token() -> str # cached until shortly before it expires, also across deep sleep
+#   lwa.refresh() -> str      # a new access token now
+#   lwa.invalidate()          # the service rejected the cached one
+#
+# Failures: Unlinked (the refresh token was revoked: final until link() is
+# called again; no network call is made meanwhile), ConfigError (the client
+# id/secret or the request is wrong: a human must fix the settings), TryLater
+# (LWA or the network failed: .retry_at says when to try, with exponential
+# backoff and jitter kept in flash), StoreError (flash failed).
+import random
+
+from replenish.http import quote
+from replenish.http_errors import HttpError
+
+REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": true}
+ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
+RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
+CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
+                 "invalid_request", "invalid_scope")
+RELINK = ("link it again: open the device's linking page, sign in to Amazon and "
+          "allow Dash Replenishment")
+
+
+class LwaError(Exception):
+    pass
+
+
+class Unlinked(LwaError):
+    def __init__(self):
+        super().__init__("the device is not linked to an Amazon account: " + RELINK)
+
+
+class ConfigError(LwaError):
+    pass
+
+
+class TryLater(LwaError):
+    def __init__(self, reason, retry_at):
+        super().__init__("%s; next attempt at %d" % (reason, retry_at))
+        self.retry_at = retry_at
+
+
+def _random():
+    return random.getrandbits(16) / 65536
+
+
+class Lwa:
+    def __init__(self, http, store, clock, client_id, client_secret,
+                 url="https://api.amazon.com", margin_s=300, backoff_s=60,
+                 backoff_max_s=21600, log=print, rand=None):
+        self.http = http
+        self.store = store
+        self.clock = clock
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.url = url
+        self.margin_s = margin_s
+        self.backoff_s = backoff_s
+        self.backoff_max_s = backoff_max_s
+        self.log = log
+        self.rand = rand or _random
+
+    def __repr__(self):
+        return "<Lwa %s>" % ("linked" if self.linked() else "unlinked")
+
+    def linked(self):
+        return "token" in self.store.load(REFRESH, {})
+
+    def link(self, refresh_token):
+        self.store.save(REFRESH, {"token": refresh_token})
+        self.store.delete(ACCESS)
+        self.store.save(RETRY, {"failures": 0, "at": 0})
+
+    def invalidate(self):
+        self.store.delete(ACCESS)
+
+    def access_token(self):
+        cached = self.store.load(ACCESS)
+        if cached and self.clock.now() < cached["expires"]:
+            return cached["token"]
+        return self.refresh()
+
+    def refresh(self):
+        held = self.store.load(REFRESH, {}).get("token")
+        if not held:
+            raise Unlinked()
+        now = self.clock.now()
+        retry = self.store.load(RETRY, {"failures": 0, "at": 0})
+        if now < retry["at"]:
+            raise TryLater("LWA failed %d times" % retry["failures"], retry["at"])
+        # Form-encoded: the tokens hold '|' and other reserved characters.
+        body = "grant_type=refresh_token&refresh_token=%s&client_id=%s&client_secret=%s" % (
+            quote(held), quote(self._client_id), quote(self._client_secret))
+        try:
+            resp = self.http.request(
+                "POST", self.url + "/auth/o2/token",
+                {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}, body)
+        except HttpError as err:
+            raise self._backoff(retry, "LWA unreachable (%s)" % err)
+        body = None  # the form holds the secrets: not kept longer than needed
+        if resp.status == 200:
+            try:
+                data = resp.json()
+                access, expires_in = data["access_token"], int(data["expires_in"])
+                rotated = data.get("refresh_token")
+            except (ValueError, KeyError, TypeError):
+                raise self._backoff(retry, "LWA answered 200 without a token")
+            if rotated and rotated != held:
+                self.store.save(REFRESH, {"token": rotated})  # before anything uses it
+            self.store.save(ACCESS, {"token": access, "expires": now + expires_in - self.margin_s})
+            self.store.save(RETRY, {"failures": 0, "at": 0})
+            return access
+        error = _error_code(resp)
+        if error == "invalid_grant":
+            self.store.save(REFRESH, {"unlinked": True})  # the revoked token is useless
+            self.store.delete(ACCESS)
+            self.log("lwa: Amazon revoked this device's authorization (deregistered, or the "
+                     "customer removed it): no more service calls until linked again; " + RELINK)
+            raise Unlinked()
+        if resp.status >= 500 or resp.status == 429:
+            raise self._backoff(retry, "LWA answered %d" % resp.status)
+        raise ConfigError("LWA refused the refresh grant (%d %s): check the client id and "
+                          "secret in the settings" % (resp.status, (error or "no error code")[:40]))
+
+    def _backoff(self, retry, reason):
+        failures = retry["failures"] + 1
+        delay = min(self.backoff_max_s, self.backoff_s * 2 ** min(failures - 1, 20))
+        # "Equal jitter": half the delay fixed, half random, so devices that
+        # failed together do not come back together.
+        at = self.clock.now() + int(delay / 2 + self.rand() * delay / 2)
+        self.store.save(RETRY, {"failures": failures, "at": at})
+        self.log("lwa: %s; retry in %d s" % (reason, at - self.clock.now()))
+        return TryLater(reason, at)
+
+
+def _error_code(resp):
+    try:
+        error = resp.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error if isinstance(error, str) else None

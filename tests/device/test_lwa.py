@@ -1,0 +1,207 @@
+# Login with Amazon: the refresh grant, tokens kept in flash across deep
+# sleep, rotation, revocation, configuration errors and backoff.
+from checks import expect
+from fake_amazon import CLIENT_ID, CLIENT_SECRET, LWA_HOST, REFRESH, FakeAmazon, form_decode
+from fake_amazon import json_reply as reply
+
+from replenish.http import Http
+from replenish.lwa import ConfigError, Lwa, LwaError, TryLater, Unlinked
+from replenish.store import Store, StoreError
+from tools.sim.clock import VirtualClock
+from tools.sim.flash import FakeFlash
+from tools.sim.net import FakeNet, FakeReply
+
+URL = "https://" + LWA_HOST
+
+
+class Device:
+    """One wake of a device: its own RAM, the flash and the clock it keeps."""
+
+    def __init__(self, flash=None, clock=None, net=None, amazon=None, secret=CLIENT_SECRET,
+                 rand=None):
+        self.clock = clock or VirtualClock()
+        self.flash = flash or FakeFlash()
+        self.net = net or FakeNet(self.clock)
+        self.amazon = amazon or FakeAmazon(self.net, self.clock)
+        self.logs = []
+        self.store = Store(self.flash, log=self.logs.append)
+        self.lwa = Lwa(Http(self.clock, self.net), self.store, self.clock, CLIENT_ID, secret,
+                       url=URL, log=self.logs.append, rand=rand or (lambda: 0.5))
+
+    def wake(self, **kw):
+        """The same device after a deep sleep: RAM lost, flash and clock kept."""
+        return Device(self.flash, self.clock, self.net, self.amazon, **kw)
+
+    def token_calls(self):
+        return len([r for r in self.net.requests if r.path == "/auth/o2/token"])
+
+
+def linked(**kw):
+    device = Device(**kw)
+    device.lwa.link(REFRESH)
+    return device
+
+
+
+def test_refresh_grant_on_the_wire():
+    device = linked()
+    token = device.lwa.access_token()
+    assert token.startswith("Atza|")
+    req = device.net.requests[0]
+    assert (req.method, req.path) == ("POST", "/auth/o2/token")
+    assert req.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert form_decode(req.body) == {"grant_type": "refresh_token", "refresh_token": REFRESH,
+                                     "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    assert b"Atzr%7C" in req.body  # the '|' is encoded
+
+
+def test_access_token_reused_within_the_hour_also_after_deep_sleep():
+    device = linked()
+    token = device.lwa.access_token()
+    device.clock.advance(1200)
+    later = device.wake()
+    assert later.lwa.access_token() == token
+    later.clock.advance(3600 - 300 - 1200 - 1)
+    assert later.wake().lwa.access_token() == token
+    assert device.token_calls() == 1
+    later.clock.advance(2)  # inside the margin: refreshed before it runs out
+    assert later.wake().lwa.access_token() != token
+    assert device.token_calls() == 2
+
+
+def test_rotated_refresh_token_is_persisted_and_used_next_time():
+    device = linked()
+    device.amazon.rotate = True
+    device.lwa.access_token()
+    rotated = device.amazon.refresh_tokens[0]
+    assert rotated != REFRESH
+    later = device.wake()
+    assert later.store.load("lwa_refresh") == {"token": rotated}
+    later.lwa.refresh()
+    assert form_decode(device.net.requests[-1].body)["refresh_token"] == rotated
+
+
+def test_access_token_is_handed_out_only_once_the_rotated_token_is_in_flash():
+    for n in range(1, 12):  # a flash error at each step of the refresh in turn
+        device = linked()
+        device.amazon.rotate = True
+        device.flash.fail_at(n)
+        try:
+            device.lwa.access_token()
+            handed_out = True
+        except (StoreError, LwaError):
+            handed_out = False
+        after = device.wake().store
+        if handed_out or after.load("lwa_access"):
+            rotated = device.amazon.refresh_tokens[0]
+            assert after.load("lwa_refresh") == {"token": rotated}, n
+
+
+def test_unchanged_refresh_token_is_not_rewritten():
+    device = linked()
+    device.lwa.access_token()
+    wear = device.flash.writes
+    device.lwa.refresh()
+    assert device.flash.writes == wear + 1  # only the new access token
+
+
+def test_revoked_authorization_unlinks_the_device_for_good():
+    device = linked()
+    device.lwa.access_token()
+    device.amazon.revoke()
+    device.lwa.invalidate()
+    err = expect(Unlinked, device.lwa.access_token)
+    assert "link it again" in str(err)
+    assert len([line for line in device.logs if "link it again" in line]) == 1
+    calls = device.token_calls()
+    later = device.wake()
+    assert not later.lwa.linked()
+    expect(Unlinked, later.lwa.access_token)
+    expect(Unlinked, later.lwa.refresh)
+    assert device.token_calls() == calls  # no more calls to Amazon
+    device.amazon.refresh_tokens = ["Atzr|IwEBrelinked"]
+    later.lwa.link("Atzr|IwEBrelinked")
+    assert later.wake().lwa.access_token().startswith("Atza|")
+
+
+def test_configuration_errors_are_not_retried_as_outages():
+    device = linked(secret="wrong")
+    err = expect(ConfigError, device.lwa.access_token)
+    assert "invalid_client" in str(err) and "settings" in str(err)
+    assert device.lwa.linked()
+    for code in ("unauthorized_client", "unsupported_grant_type"):
+        device = linked()
+        device.amazon.lwa_script.append(reply(400, {"error": code}))
+        assert code in str(expect(ConfigError, device.lwa.access_token))
+        assert device.lwa.access_token().startswith("Atza|")  # no backoff for these
+
+
+def test_outages_back_off_exponentially_and_persist_the_schedule():
+    device = linked()
+    amazon = device.amazon
+    delays = []
+    for _ in range(4):
+        amazon.lwa_script.append(reply(503, {"error": "server_error"}))
+        err = expect(TryLater, device.lwa.access_token)
+        delays.append(err.retry_at - device.clock.now())
+        calls = device.token_calls()
+        device.clock.advance(delays[-1] - 1)
+        early = device.wake()  # still too early, also after a deep sleep
+        expect(TryLater, early.lwa.access_token)
+        assert device.token_calls() == calls
+        device.clock.advance(1)
+    assert delays == [45, 90, 180, 360]  # 60 s doubling, jitter fixed at half
+    assert device.wake().lwa.access_token().startswith("Atza|")
+    amazon.lwa_script.append(FakeReply(500))
+    device.lwa.invalidate()
+    err = expect(TryLater, device.lwa.access_token)
+    assert err.retry_at - device.clock.now() == 45  # success reset the schedule
+
+
+def test_backoff_is_capped_and_jittered():
+    device = linked(rand=lambda: 0.0)
+    device.lwa.backoff_max_s = 600
+    for _ in range(8):
+        device.amazon.lwa_script.append(FakeReply(500))
+        err = expect(TryLater, device.lwa.access_token)
+        device.clock.set(err.retry_at)
+    device.amazon.lwa_script.append(FakeReply(502))
+    start = device.clock.now()
+    assert expect(TryLater, device.lwa.access_token).retry_at - start == 300
+    other = linked(rand=lambda: 0.99)
+    other.amazon.lwa_script.append(FakeReply(500))
+    assert expect(TryLater, other.lwa.access_token).retry_at - other.clock.now() == 59
+
+
+def test_timeouts_and_garbage_are_transient():
+    device = linked()
+    device.net.fail("connect", "timeout", seconds=10)
+    assert "connect" in str(expect(TryLater, device.lwa.access_token))
+    device.clock.advance(3600)
+    device.amazon.lwa_script.append(FakeReply(200, b"<html>maintenance</html>"))
+    expect(TryLater, device.lwa.access_token)
+
+
+def test_not_linked_means_no_call():
+    device = Device()
+    expect(Unlinked, device.lwa.access_token)
+    assert device.net.requests == []
+
+
+def test_no_token_or_secret_in_logs_errors_or_reprs():
+    device = linked()
+    device.amazon.rotate = True
+    texts = [repr(device.lwa), repr(device.store)]
+    device.lwa.access_token()
+    device.amazon.lwa_script.append(FakeReply(500))
+    device.lwa.invalidate()
+    texts.append(str(expect(TryLater, device.lwa.access_token)))
+    device.clock.advance(7200)
+    device.amazon.lwa_script.append(reply(401, {"error": "invalid_client"}))
+    texts.append(str(expect(ConfigError, device.lwa.access_token)))
+    device.amazon.revoke()
+    texts.append(str(expect(Unlinked, device.lwa.access_token)))
+    texts.append(repr(device.lwa))
+    text = " ".join(texts + device.logs)
+    for secret in ("Atza", "Atzr", "IwEB", CLIENT_SECRET):
+        assert secret not in text, secret
