@@ -119,6 +119,12 @@ class CPythonItem(pytest.Item):
     def reportinfo(self):
         return self.path, None, self.name
 
+    def _traceback_filter(self, excinfo):
+        """Only the test's own frames, not this runner's or pytest's."""
+        return excinfo.traceback.filter(
+            lambda entry: Path(str(entry.path)).parent != Path(__file__).parent
+            and "_pytest" not in str(entry.path) and "pluggy" not in str(entry.path))
+
 
 class MicroPythonItem(pytest.Item):
     interpreter = "micropython"

@@ -10,9 +10,9 @@ SECRETS_FILE = "secrets.json"
 DRS_URL = "https://dash-replenishment-service-na.amazon.com"
 LWA_URL = "https://api.amazon.com"
 # Public roots Amazon's hosts chain to (see certs/README.md for their source).
-CA_FILES = ["certs/AmazonRootCA1.der", "certs/AmazonRootCA2.der", "certs/AmazonRootCA3.der",
-            "certs/AmazonRootCA4.der", "certs/StarfieldServicesRootCA-G2.der",
-            "certs/DigiCertGlobalRootG2.der"]
+CA_FILES = ["certs/amazon-root-ca-1.der", "certs/amazon-root-ca-2.der",
+            "certs/amazon-root-ca-3.der", "certs/amazon-root-ca-4.der",
+            "certs/starfield-services-root-g2.der", "certs/digicert-global-root-g2.der"]
 ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+_"
 
 
