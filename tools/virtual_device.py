@@ -87,7 +87,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flash", default=str(ROOT / ".virtual-device"),
                         help="folder that stands for the board's flash (default: %(default)s)")
-    parser.add_argument("--heap", default=DEVICE_HEAP, help="MicroPython heap (default: %(default)s)")
+    parser.add_argument("--heap", default=DEVICE_HEAP,
+                        help="MicroPython heap (default: %(default)s)")
     args = parser.parse_args(argv)
     with VirtualDevice(args.flash, args.heap) as dev:
         print(dev.port, flush=True)

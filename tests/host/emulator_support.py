@@ -1,0 +1,121 @@
+"""Shared by the emulator's tests: start an emulator on a virtual clock and
+talk to it the way a device does, with the standard library only."""
+
+import http.client
+import json
+import ssl
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tools.emulator import Emulator
+
+START = 1767225600  # 2026-01-01T00:00:00Z, the simulated board's epoch too
+HOUR, DAY = 3600, 86400
+PREFIX = "com.amazon.dash.replenishment."
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON = {"Content-Type": "application/json"}
+SLOT_STATUS = {"expectedReplenishmentDate": "2026-01-20T10:00:00Z",
+               "remainingQuantityInUnit": 3.5, "originalQuantityInUnit": 10,
+               "totalQuantityOnHand": 0, "lastUseDate": "2026-01-01T08:00:00Z"}
+
+
+def start_emulator(state_dir, **kw):
+    kw.setdefault("start", START)
+    return Emulator(state_dir=state_dir, **kw).start()
+
+
+class Reply:
+    def __init__(self, resp):
+        self.status = resp.status
+        self.headers = {k.lower(): v for k, v in resp.getheaders()}
+        self.body = resp.read()
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Host:
+    """One kept-alive connection to one emulated host."""
+
+    def __init__(self, url, cafile, timeout=5):
+        u = urlsplit(url)
+        if u.scheme == "https":
+            ctx = ssl.create_default_context(cafile=cafile)
+            self.conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx,
+                                                    timeout=timeout)
+        else:
+            self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+
+    def call(self, method, path, body=None, headers=None):
+        self.conn.request(method, path, body, headers or {})
+        return Reply(self.conn.getresponse())
+
+    def close(self):
+        self.conn.close()
+
+
+def version_headers(in_type, out_type, in_version="1.0", out_version="1.0"):
+    return {"x-amzn-type-version": PREFIX + in_type + "@" + in_version,
+            "x-amzn-accept-type": PREFIX + out_type + "@" + out_version}
+
+
+class Device:
+    """A device's view: its credentials, one LWA and one DRS connection."""
+
+    def __init__(self, emu, creds):
+        self.emu, self.creds = emu, creds
+        self.lwa = Host(emu.lwa_url, emu.ca_pem)
+        self.drs_host = Host(emu.drs_url, emu.ca_pem)
+        self.access_token = None
+
+    def refresh(self, refresh_token=None):
+        return self.lwa.call("POST", "/auth/o2/token", urlencode({
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token or self.creds["refresh_token"],
+            "client_id": self.creds["client_id"],
+            "client_secret": self.creds["client_secret"]}), FORM)
+
+    def login(self):
+        reply = self.refresh()
+        assert reply.status == 200, reply.body
+        self.access_token = reply.json()["access_token"]
+        return self.access_token
+
+    def drs(self, method, path, in_type, out_type, body=None, headers=None, **versions):
+        h = version_headers(in_type, out_type, **versions)
+        h["Authorization"] = "Bearer " + self.access_token
+        h.update(headers or {})
+        if isinstance(body, dict):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        return self.drs_host.call(method, path, body, h)
+
+    def replenish(self, slot="slot1"):
+        return self.drs("POST", "/replenish/" + slot, "DrsReplenishInput",
+                        "DrsReplenishResult", headers={"Content-Length": "0"})
+
+    def order_info(self, instance_id):
+        return self.drs("GET", "/getOrderInfo/" + instance_id, "DrsOrderInfoInput",
+                        "DrsOrderInfoResult")
+
+    def close(self):
+        self.lwa.close()
+        self.drs_host.close()
+
+
+def new_device(emu, **kw):
+    device = Device(emu, emu.control.create_device(**kw))
+    device.login()
+    return device
+
+
+def redirect_params(reply):
+    assert reply.status == 302, reply.body
+    location = reply.headers["location"]
+    return location.split("?")[0], {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def running_emulator(tmp_path):
+    """Body of each test module's `emu` fixture: `emu = pytest.fixture(running_emulator)`."""
+    emulator = start_emulator(tmp_path)
+    yield emulator
+    emulator.stop()

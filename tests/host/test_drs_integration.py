@@ -1,0 +1,118 @@
+"""The device's service code against the emulator over real HTTPS, under
+CPython and under the MicroPython unix port with an ESP32-sized heap: the
+whole life of a link, TLS that refuses what it must, one connection per host."""
+
+import json
+import os
+import subprocess
+
+import device_wake
+import pytest
+from conftest import DEVICE_HEAP, ROOT, micropython_command
+
+from tools.emulator import Emulator
+
+INTERPRETERS = ["cpython", "micropython"]
+
+
+@pytest.fixture
+def emu(tmp_path):
+    with Emulator(state_dir=tmp_path / "emulator") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def impatient_emu(tmp_path):
+    with Emulator(state_dir=tmp_path / "emulator", idle_timeout=0.3) as emulator:
+        yield emulator
+
+
+def config(emu, run="sequence"):
+    device = emu.control.create_device(slots=["slot1"])
+    return {"run": run, "now": emu.control.clock()["now"], "ca_files": [emu.ca_der],
+            "client_id": device["client_id"], "client_secret": device["client_secret"],
+            "refresh_token": device["refresh_token"], "lwa_url": emu.lwa_url,
+            "drs_url": emu.drs_url, "slot": "slot1"}
+
+
+def wake(cfg, interpreter, tmp_path):
+    if interpreter == "cpython":
+        return device_wake.RUNS[cfg["run"]](cfg)
+    path = tmp_path / "wake.json"
+    path.write_text(json.dumps(cfg))
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(["lib", ".", ".frozen"]))
+    proc = subprocess.run(
+        [micropython_command(), "-X", "heapsize=" + DEVICE_HEAP,
+         str(ROOT / "tests" / "host" / "device_wake.py"), str(path)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    for line in proc.stdout.splitlines():
+        if line.startswith(device_wake.MARK):
+            return json.loads(line[len(device_wake.MARK):])
+    raise AssertionError("no result from MicroPython (exit %d):\n%s%s"
+                         % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_link_to_unlink_over_one_wake(emu, tmp_path, interpreter):
+    cfg = config(emu)
+    emu.reset_connection_stats()
+    result = wake(cfg, interpreter, tmp_path)
+    steps = dict((name, value) for name, value in result["steps"])
+    assert steps["refresh"] is True
+    assert steps["subscription_info"]["slot1"]["subscribed"] is True
+    assert steps["subscription_info"]["slot1"]["products"][0]["asin"]
+    assert steps["slot_status"] is True and steps["device_status"] is True
+    assert steps["replenish"] == "TEST_ORDER_PLACED"  # create_device makes a test device
+    assert steps["replenish_again"] == "ORDER_INPROGRESS"
+    assert steps["order_info"] == [["slot1", True]]
+    assert steps["cancel_test_order"] == {"slot1": "NO_ORDER_IN_PROGRESS"}
+    assert steps["deregister"] is True
+    assert steps["after_deregister"] == "unlinked" and steps["linked"] is False
+    assert any("link it again" in line for line in result["logs"])
+    # One TLS connection per host for the whole wake, seen from both ends.
+    stats = emu.connection_stats()
+    assert stats["lwa"]["tls_handshakes"] == 1 and stats["drs"]["tls_handshakes"] == 1
+    assert stats["lwa"]["requests"] == 2  # the refresh, and the one that found it revoked
+    assert stats["drs"]["requests"] == 8
+    assert result["counts"] == [2, 2, 10]
+    text = json.dumps(result)
+    for secret in (cfg["refresh_token"], cfg["client_secret"], "Atza|"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_a_server_without_the_trusted_ca_is_refused(emu, tmp_path, interpreter):
+    cfg = config(emu, run="refused")
+    cfg["ca_files"] = [str(ROOT / "certs" / "amazon-root-ca-1.der")]  # real, but not this CA
+    result = wake(cfg, interpreter, tmp_path)
+    assert (result["error"], result["step"]) == ("TlsError", "handshake")
+    assert emu.connection_stats()["lwa"]["requests"] == 0
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_a_certificate_for_another_name_is_refused(emu, tmp_path, interpreter):
+    cfg = config(emu, run="refused")
+    cfg["lwa_url"] = cfg["lwa_url"].replace("localhost", "127.0.0.1")  # the cert names localhost
+    result = wake(cfg, interpreter, tmp_path)
+    assert (result["error"], result["step"]) == ("TlsError", "handshake")
+    assert emu.connection_stats()["lwa"]["requests"] == 0
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_the_right_ca_and_name_are_accepted(emu, tmp_path, interpreter):
+    # The control for the two refusals above: same call, trusted CA, right name.
+    result = wake(config(emu, run="refused"), interpreter, tmp_path)
+    assert result["error"] is None
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_connection_the_server_closed_while_idle_is_reopened(impatient_emu, tmp_path,
+                                                            interpreter):
+    cfg = config(impatient_emu, run="idle")
+    cfg["idle_s"] = 1.0
+    impatient_emu.reset_connection_stats()
+    result = wake(cfg, interpreter, tmp_path)
+    assert result["refreshed"] is True
+    assert result["counts"] == [2, 2, 3]  # the first try found the connection closed
+    stats = impatient_emu.connection_stats()["lwa"]
+    assert stats["tls_handshakes"] == 2 and stats["requests"] == 2

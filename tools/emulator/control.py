@@ -1,0 +1,192 @@
+"""The control API: what tests and demos do to the world from outside it
+(create devices, move the clock, arm faults, look at what happened).
+
+Served on its own listener under /control/<operation>, never on the DRS or
+LWA paths, and every answer says so. POST takes a JSON object of arguments,
+GET takes query parameters; the answer is {"note": ..., "result": ...} or
+{"note": ..., "error": ...}.
+"""
+
+import inspect
+import json
+from urllib.parse import parse_qsl
+
+from tools.emulator import faults, isodate, orders, registry
+from tools.emulator.masking import fingerprint
+from tools.emulator.replies import json_reply
+
+NOTE = "DRS emulator control API: not part of DRS or Login with Amazon"
+HEADERS = [("X-Emulator-Control", NOTE)]
+
+
+def _connections(emu):
+    return emu.connection_stats()
+
+
+def create_model(emu, model, slots, redirect_uris=None, rotate_refresh_tokens=False):
+    return registry.create_model(emu.state, model, slots, redirect_uris, rotate_refresh_tokens)
+
+
+def create_customer(emu, name=None, problem=None):
+    return {"customer_id": registry.create_customer(emu.state, name, problem)}
+
+
+def create_device(emu, model="drs-emulator-model", slots=None, serial=None,
+                  test_device=True, subscribed=True, customer_id=None, payment_problem=None,
+                  redirect_uris=None, rotate_refresh_tokens=False):
+    creds = registry.create_device(emu.state, model, slots, serial, test_device, subscribed,
+                                   customer_id, payment_problem, redirect_uris,
+                                   rotate_refresh_tokens)
+    return dict(creds, **emu.endpoints())
+
+
+def set_subscription(emu, model, serial, slot, subscribed, asin=None, quantity=None, unit=None):
+    return registry.set_subscription(emu.state, model, serial, slot, subscribed, asin,
+                                     quantity, unit)
+
+
+def set_customer_problem(emu, customer_id, problem=None):
+    registry.set_customer_problem(emu.state, customer_id, problem)
+    return emu.state.customers[customer_id]
+
+
+def deregister_device(emu, model, serial):
+    """The customer removes the device from their Amazon account."""
+    registry.deregister(emu.state, registry.find_device(emu.state, model, serial))
+    return {"registered": False}
+
+
+def cancel_order(emu, instance_id):
+    """The customer cancels an order on amazon.com (inside the 24 h window)."""
+    order = orders.customer_cancel(emu.state, instance_id)
+    return orders.order_info(emu.state, order)
+
+
+def set_order_status_set(emu, name):
+    if name not in orders.STATUS_SETS:
+        raise ValueError("status set must be one of %s" % ", ".join(orders.STATUS_SETS))
+    emu.state.settings["order_status_set"] = name
+    return emu.state.settings
+
+
+def clock(emu):
+    now = emu.state.now()
+    return {"now": now, "iso": isodate.utc_seconds(now), "mode": emu.state.clock.mode}
+
+
+def advance_clock(emu, seconds):
+    emu.state.clock.advance(float(seconds))
+    orders.catch_up(emu.state)
+    return clock(emu)
+
+
+def set_clock(emu, now):
+    emu.state.clock.set(isodate.parse(now) if isinstance(now, str) else float(now))
+    orders.catch_up(emu.state)
+    return clock(emu)
+
+
+def inject_fault(emu, endpoint, kind, count=1, seconds=1.0, interval=0.05, retry_after=None,
+                 size=262144):
+    fault = faults.make_fault(endpoint, kind, count, seconds, interval, retry_after, size)
+    emu.faults.add(fault)
+    return fault
+
+
+def clear_faults(emu):
+    emu.faults.clear()
+    return []
+
+
+def pending_faults(emu):
+    return emu.faults.pending()
+
+
+def requests(emu, endpoint=None, host=None):
+    return emu.recorder.entries(endpoint, host)
+
+
+def clear_requests(emu):
+    """Forget recorded requests and zero the connection counters."""
+    emu.recorder.clear()
+    emu.reset_connection_stats()
+    return _connections(emu)
+
+
+def connections(emu):
+    return _connections(emu)
+
+
+def notifications(emu, decoded=True, type=None):
+    orders.catch_up(emu.state)
+    decoded = decoded not in (False, "0", "false")
+    out = []
+    for envelope in emu.state.notifications:
+        if type and envelope["Subject"] != type:
+            continue
+        out.append(json.loads(envelope["Message"]) if decoded else envelope)
+    return out
+
+
+def order_list(emu):
+    orders.catch_up(emu.state)
+    return [dict(o, status=orders.order_info(emu.state, o)["orderInfoData"]["orderItems"][0][
+        "status"]) for o in emu.state.orders.values()]
+
+
+def state(emu):
+    """The world with secrets masked, and per device how many tokens still work."""
+    st = emu.state
+    orders.catch_up(st)
+    now = st.now()
+
+    def live(table, key):
+        return sum(1 for r in table.values() if r["device"] == key and not r["revoked"]
+                   and r.get("expires_at", now + 1) > now)
+
+    devices = {key: dict(dev, valid_access_tokens=live(st.access_tokens, key),
+                         valid_refresh_tokens=live(st.refresh_tokens, key))
+               for key, dev in st.devices.items()}
+    clients = {cid: dict(c, secret=fingerprint(c["secret"])) for cid, c in st.clients.items()}
+    return {"clock": clock(emu), "settings": st.settings, "models": st.models,
+            "clients": clients, "customers": st.customers, "devices": devices,
+            "orders": order_list(emu), "notifications": len(st.notifications)}
+
+
+READS = {f.__name__: f for f in (clock, pending_faults, requests, connections, notifications,
+                                  order_list, state)}
+WRITES = {f.__name__: f for f in (
+    create_model, create_customer, create_device, set_subscription, set_customer_problem,
+    deregister_device, cancel_order, set_order_status_set, advance_clock, set_clock,
+    inject_fault, clear_faults, clear_requests)}
+
+
+def index(emu):
+    def sig(f):
+        return f.__name__ + str(inspect.signature(f)).replace("(emu, ", "(").replace(
+            "(emu)", "()")
+    return {"GET": [sig(f) for f in READS.values()], "POST": [sig(f) for f in WRITES.values()]}
+
+
+def handle(emu, req):
+    name = req.path[len("/control/"):] if req.path.startswith("/control/") else None
+    if req.path in ("/control", "/control/"):
+        return json_reply(200, {"note": NOTE, "result": index(emu)}, HEADERS)
+    table = READS if req.method == "GET" else WRITES if req.method == "POST" else {}
+    if name not in table:
+        return json_reply(404, {"note": NOTE, "error": "no operation %s %s; GET /control lists "
+                                "them" % (req.method, req.path)}, HEADERS)
+    try:
+        if req.method == "GET":
+            kwargs = dict(parse_qsl(req.query))
+        else:
+            kwargs = json.loads(req.body or b"{}")
+            if not isinstance(kwargs, dict):
+                raise ValueError("the body must be a JSON object of arguments")
+        with emu.state.lock:
+            result = table[name](emu, **kwargs)
+            if table is WRITES:
+                emu.state.save()
+    except (ValueError, LookupError, TypeError) as e:
+        return json_reply(400, {"note": NOTE, "error": str(e)}, HEADERS)
+    return json_reply(200, {"note": NOTE, "result": result}, HEADERS)
