@@ -44,14 +44,24 @@ class SimBoard:
         self.adcs = {}
         self.rtc = FakeRTCMemory()
         self.irq_disabled = False
+        # Wi-Fi interrupt latency: while interrupts are enabled, every pin
+        # write may be followed by an ISR that keeps the CPU this long (µs of
+        # virtual time). 0 = a quiet board; tests set ~100 to play Wi-Fi.
+        self.isr_us = 0
         self.woke = False
         self.sleeps = []
         self.dog = None
 
     def pin(self, pin_id):
         if pin_id not in self.pins:
-            self.pins[pin_id] = FakePin(pin_id)
+            pin = FakePin(pin_id)
+            pin.after_write = self._interrupt_window
+            self.pins[pin_id] = pin
         return self.pins[pin_id]
+
+    def _interrupt_window(self):
+        if self.isr_us and not self.irq_disabled:
+            self.clock.sleep_us(self.isr_us)
 
     def pin_out(self, pin_id, value=0):
         pin = self.pin(pin_id)

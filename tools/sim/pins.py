@@ -16,6 +16,7 @@ class FakePin:
         self.level = value
         self.driver = None  # callable returning the level a chip drives
         self.watchers = []  # callables(level) told of every write
+        self.after_write = None  # callable run after a write: the board's interrupt window
 
     def init(self, mode=IN, value=None):
         self.mode = mode
@@ -28,6 +29,8 @@ class FakePin:
         self.level = 1 if level else 0
         for watch in self.watchers:
             watch(self.level)
+        if self.after_write:
+            self.after_write()
         return None
 
     def __call__(self, level=None):
