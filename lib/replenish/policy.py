@@ -10,7 +10,7 @@
 #   ("consumed": content was used since the slot status last sent)
 # memory: the device's record of the service, kept in the store:
 #   {"device_status_at": t, "subscriptions": {slot_id: bool}, "subscriptions_at": t,
-#    "orders": {slot_id: {"id": eventInstanceId, "placed": t, "polled": t}},
+#    "orders": {slot_id: {"id": eventInstanceId, "placed": t, "polled": t, "shipped": bool}},
 #    "reported_at": {slot_id: t}, "retry_at": t}
 
 DAY = 86400
@@ -47,7 +47,8 @@ def decide(now, slots, memory, rules=RULES):
             actions.append((SLOT_STATUS, sid))
         order = orders.get(sid)
         if order:
-            if _due(order.get("polled"), rules["order_poll_s"], now):
+            # A shipped order needs no more polling: the refill shows on the sensor.
+            if not order.get("shipped") and _due(order.get("polled"), rules["order_poll_s"], now):
                 actions.append((ORDER_INFO, sid))
         elif slot["low"] and subscriptions.get(sid):
             actions.append((REPLENISH, sid))

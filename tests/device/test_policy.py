@@ -58,6 +58,11 @@ def test_order_info_right_after_a_replenish_then_daily():
     assert ("order_info", "cyan") in policy.decide(NOW + DAY, [slot(low=True)], memory)
 
 
+def test_a_shipped_order_blocks_reordering_without_polling():
+    shipped = {"id": "e1", "placed": NOW - 5 * DAY, "polled": NOW - 3 * DAY, "shipped": True}
+    assert policy.decide(NOW, [slot(low=True)], fresh(orders={"cyan": shipped})) == []
+
+
 def test_a_faulty_slot_is_neither_reported_nor_ordered():
     bad = slot(consumed=True, low=True, faulty="stuck readings")
     assert policy.decide(NOW, [bad], fresh()) == []
