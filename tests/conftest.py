@@ -37,6 +37,17 @@ def micropython_command():
     return str(exe) if exe.exists() else "micropython"
 
 
+def module_heap(tree):
+    """A module that wires the whole device declares the heap it needs, with
+    its reason beside it: DEVICE_HEAP = "192k"."""
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and getattr(node.targets[0], "id", None) == "DEVICE_HEAP"
+                and isinstance(node.value, ast.Constant)):
+            return node.value.value
+    return DEVICE_HEAP
+
+
 def device_test_names(path):
     """Test names in definition order: `test_x` and `TestY::test_z`."""
     tree = ast.parse(path.read_text(), str(path))
@@ -65,16 +76,19 @@ class DeviceModule(pytest.Module):
             yield CPythonItem.from_parent(self, name=name + "[cpython]", test=name)
             yield MicroPythonItem.from_parent(self, name=name + "[micropython]", test=name)
 
+    def heap(self):
+        return module_heap(ast.parse(self.path.read_text(), str(self.path)))
+
     def micropython_results(self):
         if self._mp_results is None:
-            self._mp_results = run_under_micropython(self.path.stem)
+            self._mp_results = run_under_micropython(self.path.stem, self.heap())
         return self._mp_results
 
 
-def run_under_micropython(modname):
+def run_under_micropython(modname, heap):
     env = dict(os.environ, MICROPYPATH=MICROPYPATH)
     proc = subprocess.run(
-        [micropython_command(), "-X", "heapsize=" + DEVICE_HEAP,
+        [micropython_command(), "-X", "heapsize=" + heap,
          str(ROOT / "tests" / "mp_runner.py"), modname],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
     )
@@ -147,7 +161,7 @@ class MicroPythonItem(pytest.Item):
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, DeviceTestFailure):
-            return "under MicroPython (heap %s):\n%s" % (DEVICE_HEAP, excinfo.value)
+            return "under MicroPython (heap %s):\n%s" % (self.parent.heap(), excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

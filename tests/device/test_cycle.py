@@ -1,0 +1,177 @@
+# One wake after another, as the customer and Amazon see them: what is sent,
+# when the radio stays off, and that nothing is lost when the network fails.
+from drs_device import Device
+
+from replenish.cycle import SERVICE, SLOTS, Cycle
+from replenish.slots import Slot
+from replenish.store import Store
+from tools.sim.board import SimBoard
+
+# This wires the whole device (and the fake Amazon) into one heap: on the 64-bit
+# unix port that takes more than the 110 KB default (see tests/conftest.py).
+DEVICE_HEAP = "256k"
+HOUR = 3600
+ORDER = "amzn1.dash.v2.o.ABC123"
+
+
+class Level:
+    """A probe that reads what the test says the container holds (0..1)."""
+
+    def __init__(self, level):
+        self.level = level
+        self.fault = None
+
+    def measure(self):
+        if self.fault:
+            return {"value": None, "settled": False, "fault": self.fault}
+        return {"value": self.level, "settled": True, "fault": None}
+
+
+class Rig:
+    def __init__(self, level=1.0, wifi_password="pw"):
+        self.dev = Device()
+        self.clock = self.dev.clock
+        self.board = SimBoard(clock=self.clock)
+        self.logs = self.dev.logs
+        self.store = Store(self.board.fs, log=self.logs.append)
+        self.sensor = Level(level)
+        self.dev.answer("GET", "/subscriptionInfo", 200, {"slotsSubscriptionStatus": {
+            "cyan": {"subscribed": True, "productInfoList": [
+                {"asin": "B00INK", "quantity": 1.0, "unit": "count"}]}}})
+        self.dev.answer("POST", "/replenish/cyan", 200, {
+            "eventInstanceId": ORDER, "detailCode": "TEST_ORDER_PLACED"})
+        self.order_status("Pending")
+        self.wifi_password = wifi_password
+        self.cycle = self.new_cycle()
+
+    def new_cycle(self):
+        """A fresh boot: everything but the flash is forgotten."""
+        saved = self.store.load(SLOTS, {})
+        self.slot = Slot({"id": "cyan", "capacity": 100}, saved.get("cyan"))
+        return Cycle(self.board, self.store, [self.slot], {"cyan": self.sensor}, self.dev.drs,
+                     self.dev.lwa, lambda: ("home", self.wifi_password), log=self.logs.append)
+
+    def order_status(self, status):
+        self.dev.answer("GET", "/getOrderInfo/" + ORDER, 200, {"orderInfoData": {
+            "instanceId": ORDER, "orderItems": [{"asin": "B00INK", "slotId": "cyan",
+                                                 "quantity": 1, "status": status,
+                                                 "expectedDeliveryDate": None}]}})
+
+    def drain(self, to):
+        """Use the slot down to `to`, a tenth at a time: what a day's use looks like."""
+        calls = []
+        while self.sensor.level - to > 1e-9:
+            calls += self.wake(level=max(to, self.sensor.level - 0.1))[1]
+        return calls
+
+    def wake(self, level=None, after=HOUR):
+        self.clock.advance(after)
+        if level is not None:
+            self.sensor.level = level
+        before = len(self.dev.service_calls())
+        outcome = self.cycle.wake()
+        return outcome, [r.method + " " + r.path for r in self.dev.service_calls()[before:]]
+
+
+def test_first_wake_reports_everything_daily_due_then_stays_quiet():
+    rig = Rig()
+    outcome, calls = rig.wake()
+    assert outcome == "sent"
+    assert calls == ["GET /subscriptionInfo", "POST /slotStatus/cyan", "POST /deviceStatus"]
+    outcome, calls = rig.wake()
+    assert (outcome, calls) == ("idle", [])
+    assert rig.board.wifi.connects == 1  # the quiet wake never turned the radio on
+
+
+def test_consumption_is_reported_with_the_slot_quantities():
+    rig = Rig()
+    rig.wake()
+    outcome, calls = rig.wake(level=0.8)
+    assert calls == ["POST /slotStatus/cyan"]
+    body = rig.dev.last().json()
+    assert body["remainingQuantityInUnit"] == 80
+    assert body["originalQuantityInUnit"] == 100
+    assert body["lastUseDate"].endswith("Z")
+
+
+def test_a_low_slot_is_ordered_and_followed_up_in_the_same_wake_once():
+    rig = Rig()
+    rig.wake()
+    rig.drain(0.2)
+    outcome, calls = rig.wake(level=0.08)
+    assert calls == ["POST /slotStatus/cyan", "POST /replenish/cyan", "GET /getOrderInfo/" + ORDER]
+    for _ in range(5):  # still low, order open: no second order
+        outcome, calls = rig.wake(level=0.07)
+        assert "POST /replenish/cyan" not in calls
+
+
+def test_a_cancelled_order_lets_the_slot_be_ordered_again():
+    rig = Rig()
+    rig.wake()
+    assert "POST /replenish/cyan" in rig.drain(0.08)
+    rig.order_status("Canceled")
+    outcome, calls = rig.wake(after=24 * HOUR)
+    assert calls.index("GET /getOrderInfo/" + ORDER) < calls.index("POST /replenish/cyan")
+
+
+def test_a_refill_closes_the_order_and_is_reported():
+    rig = Rig()
+    rig.wake()
+    rig.drain(0.08)
+    assert rig.store.load(SERVICE)["orders"]["cyan"]["id"] == ORDER
+    rig.wake(level=0.95)  # a new container: a rise is confirmed by the next reading
+    outcome, calls = rig.wake(level=0.95)
+    assert "POST /slotStatus/cyan" in calls
+    assert rig.store.load(SERVICE)["orders"] == {}
+    assert rig.dev.last().json()["remainingQuantityInUnit"] == 95
+
+
+def test_wrong_wifi_password_keeps_readings_and_backs_off_without_leaking_it():
+    rig = Rig(wifi_password="not-the-password")
+    outcome, calls = rig.wake(level=0.9)
+    assert (outcome, calls) == ("failed", [])
+    assert rig.store.load(SLOTS)["cyan"]["q"] == 90  # the reading is in flash
+    assert rig.store.load(SERVICE)["retry_at"] > rig.clock.now()
+    assert any("password was refused" in line for line in rig.logs)
+    assert not any("not-the-password" in line for line in rig.logs)
+    outcome, calls = rig.wake(after=60)
+    assert (outcome, calls) == ("idle", [])  # backing off: the radio stays off
+
+
+def test_service_busy_is_retried_when_it_says():
+    rig = Rig()
+    rig.dev.answer("POST", "/deviceStatus", 503, {"message": "busy"}, {"Retry-After": "7200"})
+    outcome, calls = rig.wake()
+    assert outcome == "later"
+    rig.dev.answer("POST", "/deviceStatus", 200, {})
+    assert rig.wake(after=HOUR)[1] == []  # an hour later: still inside Retry-After
+    outcome, calls = rig.wake(after=HOUR)
+    assert calls == ["POST /deviceStatus"]
+
+
+def test_an_unlinked_device_sends_nothing_and_says_how_to_link():
+    rig = Rig()
+    rig.dev.amazon.revoke()
+    outcome, calls = rig.wake()
+    assert outcome == "unlinked" and calls == []
+    assert any("link" in line.lower() for line in rig.logs)
+    assert rig.wake(level=0.05)[0] == "unlinked"
+
+
+def test_a_faulty_sensor_reports_nothing_and_orders_nothing():
+    rig = Rig()
+    rig.wake()
+    rig.sensor.fault = "readings stuck at one value"
+    outcome, calls = rig.wake(level=0.05)
+    assert calls == []
+    assert any("faulty" in line for line in rig.logs)
+
+
+def test_state_survives_a_reboot_between_wakes():
+    rig = Rig()
+    rig.wake()
+    assert "POST /replenish/cyan" in rig.drain(0.08)
+    rig.cycle = rig.new_cycle()  # deep sleep: RAM gone, flash kept
+    outcome, calls = rig.wake(level=0.05)
+    assert "POST /replenish/cyan" not in calls
+    assert rig.slot.quantity == 5
