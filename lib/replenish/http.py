@@ -152,9 +152,9 @@ class Http:
         conn = self._conns.get(key) or self._open(host, key[1])
         self.requests += 1
         try:
-            self._write(conn, host, head)
-            if body:
-                self._write(conn, host, body)
+            # One write, so one TLS record and one TCP segment: a body sent
+            # apart waits on Nagle's algorithm for the server's delayed ACK.
+            self._write(conn, host, head + body if body else head)
             resp, keep = self._reader.read(conn, host, method)
         except HttpError:
             self._drop(key)
