@@ -72,6 +72,30 @@ def summary(emu):
         stats["lwa"]["requests"], stats["drs"]["requests"]))
 
 
+def run_virtual_device(emu, work, days, every_s):
+    """Link, deploy and run a device on `emu`; the device's exit status."""
+    work = Path(work)
+    creds = emu.control.create_model(MODEL, [ink for ink, _, _ in INKS], redirect_uris=[REDIRECT])
+    token = link(emu.lwa_url, creds["client_id"], creds["client_secret"], MODEL, SERIAL,
+                 test_device=True, cafile=emu.ca_pem, allow=True)
+    print("linked %s/%s through the consent page" % (MODEL, SERIAL))
+    staging = work / "staging"
+    device_files(staging, emu, creds, days, every_s)
+    write_link_file(staging, token)
+    errors = build(work / "build")
+    if errors:
+        print("\n".join(errors))
+        return 1
+    with VirtualDevice(work / "flash") as dev:
+        print("virtual device on %s; deploying with mpremote" % dev.port, flush=True)
+        deploy = ["fs", "cp", "-r", "boot.py", "main.py", str(work / "build" / "lib"), ":./"]
+        extra = ["+", "fs", "cp", "-r"] + [str(p) for p in sorted(staging.iterdir())]
+        if mpremote(dev.port, *deploy, *extra, ":./") != 0:
+            print("deploy failed")
+            return 1
+        return mpremote(dev.port, "exec", "import main")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30, help="virtual days to run (%(default)s)")
@@ -79,29 +103,8 @@ def main(argv=None):
                         help="seconds between wakes (%(default)s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
-        work = Path(work)
-        with Emulator(state_dir=work / "emulator", start=START) as emu:
-            creds = emu.control.create_model(MODEL, [ink for ink, _, _ in INKS],
-                                             redirect_uris=[REDIRECT])
-            token = link(emu.lwa_url, creds["client_id"], creds["client_secret"], MODEL, SERIAL,
-                         test_device=True, cafile=emu.ca_pem, allow=True)
-            print("linked %s/%s through the consent page" % (MODEL, SERIAL))
-            staging = work / "staging"
-            device_files(staging, emu, creds, args.days, args.every)
-            write_link_file(staging, token)
-            errors = build(work / "build")
-            if errors:
-                print("\n".join(errors))
-                return 1
-            with VirtualDevice(work / "flash") as dev:
-                print("virtual device on %s; deploying with mpremote" % dev.port)
-                deploy = ["fs", "cp", "-r", "boot.py", "main.py", str(work / "build" / "lib"),
-                          ":./"]
-                extra = ["+", "fs", "cp", "-r"] + [str(p) for p in sorted(staging.iterdir())]
-                if mpremote(dev.port, *deploy, *extra, ":./") != 0:
-                    print("deploy failed")
-                    return 1
-                status = mpremote(dev.port, "exec", "import main")
+        with Emulator(state_dir=Path(work) / "emulator", start=START) as emu:
+            status = run_virtual_device(emu, work, args.days, args.every)
             summary(emu)
     return status
 
