@@ -102,8 +102,9 @@ class SocketConnector:
 
     def wrap(self, sock, host, timeout_s):
         sock.settimeout(timeout_s)  # the handshake, reads and writes inherit it
+        ctx = self.context()  # first: reading the CA files leaves garbage behind
         gc.collect()  # the TLS session's buffers are large: give them a clean heap
-        return STREAM(self.context().wrap_socket(sock, server_hostname=host), timeout_s)
+        return STREAM(ctx.wrap_socket(sock, server_hostname=host), timeout_s)
 
 
 STREAM = _PolledStream if sys.implementation.name == "micropython" else _Stream

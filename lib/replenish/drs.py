@@ -19,8 +19,9 @@
 # replenish.lwa's Unlinked/ConfigError/TryLater and replenish.http_errors' HttpError.
 import json
 
-from replenish.clock import days_from_civil, iso8601, parse_iso8601
+from replenish.clock import iso8601, parse_iso8601
 from replenish.http import quote
+from replenish.retry_after import retry_after
 
 URL = "https://dash-replenishment-service-na.amazon.com"
 TYPE = "com.amazon.dash.replenishment."
@@ -31,7 +32,6 @@ SLOT_FIELDS = SLOT_DATES + SLOT_QUANTITIES
 SLOT_OPTIONAL = ("totalQuantityOnHand",)  # "if known"
 # Both documented sets of order states; anything else counts as still open.
 ORDER_DONE = ("Cancelled", "Canceled", "Shipped", "Closed")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class DrsError(Exception):
@@ -64,19 +64,6 @@ class InvalidToken(DrsError):
 
 class BadResponse(DrsError):
     pass
-
-
-def retry_after(value, now, default_s):
-    """Retry-After (seconds or an HTTP date) -> Unix seconds."""
-    value = (value or "").strip()
-    if value.isdigit():
-        return now + int(value)
-    parts = value.replace(":", " ").split()  # Sun, 06 Nov 1994 08:49:37 GMT
-    try:
-        day = days_from_civil(int(parts[3]), MONTHS.index(parts[2]) + 1, int(parts[1]))
-        return max(now, day * 86400 + int(parts[4]) * 3600 + int(parts[5]) * 60 + int(parts[6]))
-    except (IndexError, ValueError):
-        return now + default_s
 
 
 def _message(resp):

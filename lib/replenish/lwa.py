@@ -13,11 +13,13 @@
 # called again; no network call is made meanwhile), ConfigError (the client
 # id/secret or the request is wrong: a human must fix the settings), TryLater
 # (LWA or the network failed: .retry_at says when to try, with exponential
-# backoff and jitter kept in flash), StoreError (flash failed).
+# backoff and jitter kept in flash, later if a 429/503 says Retry-After),
+# StoreError (flash failed).
 import random
 
 from replenish.http import quote
 from replenish.http_errors import HttpError
+from replenish.retry_after import retry_after
 
 REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": true}
 ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
@@ -125,18 +127,22 @@ class Lwa:
                      "customer removed it): no more service calls until linked again; " + RELINK)
             raise Unlinked()
         if resp.status >= 500 or resp.status == 429:
-            raise self._backoff(retry, "LWA answered %d" % resp.status)
-        raise ConfigError("LWA refused the refresh grant (%d %s): check the client id and "
-                          "secret in the settings" % (resp.status, (error or "no error code")[:40]))
+            raise self._backoff(retry, "LWA answered %d" % resp.status, resp)
+        raise ConfigError("LWA refused the refresh grant (%d %s): check the client id, "
+                          "secret and LWA URL in the settings"
+                          % (resp.status, (error or "no error code")[:40]))
 
-    def _backoff(self, retry, reason):
+    def _backoff(self, retry, reason, resp=None):
         failures = retry["failures"] + 1
         delay = min(self.backoff_max_s, self.backoff_s * 2 ** min(failures - 1, 20))
         # "Equal jitter": half the delay fixed, half random, so devices that
         # failed together do not come back together.
-        at = self.clock.now() + int(delay / 2 + self.rand() * delay / 2)
+        now = self.clock.now()
+        at = now + int(delay / 2 + self.rand() * delay / 2)
+        if resp is not None and resp.status in (429, 503):
+            at = max(at, retry_after(resp.header("retry-after"), now, 0))  # the server knows best
         self.store.save(RETRY, {"failures": failures, "at": at})
-        self.log("lwa: %s; retry in %d s" % (reason, at - self.clock.now()))
+        self.log("lwa: %s; retry in %d s" % (reason, at - now))
         return TryLater(reason, at)
 
 

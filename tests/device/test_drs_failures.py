@@ -54,6 +54,32 @@ def test_rate_limits_and_outages_say_when_to_retry():
     assert len(d.service_calls()) == 4  # and nothing was retried behind the caller's back
 
 
+def test_retry_after_beyond_a_day_or_unreadable_is_not_obeyed_blindly():
+    d = Device()
+    now = d.clock.now()
+    d.amazon.drs_script = [
+        reply(503, {}, {"Retry-After": "31536000"}),  # a year
+        reply(429, {}, {"Retry-After": "Fri, 01 Jan 2027 00:00:00 GMT"}),
+        reply(429, {}, {"Retry-After": "Wed, 31 Dec 2025 23:00:00 GMT"}),  # already past
+        reply(503, {}, {"Retry-After": "soon"}),
+    ]
+    for expected in (now + 86400, now + 86400, now, now + 300):
+        assert expect(RetryLater, d.drs.replenish, "slot1").retry_at == expected
+
+
+def test_customer_deregistering_on_amazon_unlinks_the_device_at_its_next_call():
+    d = Device()
+    d.drs.device_status(d.clock.now())  # the access token is cached now
+    d.amazon.revoke()  # the customer removed the device from their account
+    expect(Unlinked, d.drs.replenish, "slot1")
+    assert [r.path for r in d.net.requests][2:] == ["/replenish/slot1", "/auth/o2/token"]
+    assert not d.lwa.linked()
+    assert any("link it again" in line for line in d.logs)
+    calls = len(d.net.requests)
+    expect(Unlinked, d.drs.device_status, d.clock.now())
+    assert len(d.net.requests) == calls  # final: no more calls to Amazon
+
+
 def test_other_failures_are_typed():
     d = Device()
     d.amazon.drs_script = [

@@ -167,6 +167,17 @@ def test_each_connecting_step_names_itself():
         assert http.request("GET", URL).status == 200  # the next attempt starts afresh
 
 
+def test_a_failing_write_names_its_step_and_sends_nothing():
+    for kind, error_type in (("timeout", Timeout), ("reset", ConnectionLost)):
+        clock, net, http = setup()
+        net.fail("write", kind, seconds=10)
+        err = expect(error_type, http.request, "POST", URL, None, b"order")
+        assert err.step == "write", (kind, err.step)
+        assert net.requests == [] and http.connections == 1  # a fresh connection: not resent
+        assert http.request("GET", URL).status == 200  # the next attempt starts afresh
+        assert http.connections == 2
+
+
 def test_unknown_host_and_slow_dns():
     clock, net, http = setup()
     assert expect(HttpError, http.request, "GET", "https://nowhere.example/").step == "dns"

@@ -8,7 +8,7 @@ from replenish.http import Http
 from replenish.lwa import ConfigError, Lwa, LwaError, TryLater, Unlinked
 from replenish.store import Store, StoreError
 from tools.sim.clock import VirtualClock
-from tools.sim.flash import FakeFlash
+from tools.sim.flash import FakeFlash, PowerCut
 from tools.sim.net import FakeNet, FakeReply
 
 URL = "https://" + LWA_HOST
@@ -81,20 +81,33 @@ def test_rotated_refresh_token_is_persisted_and_used_next_time():
     assert form_decode(device.net.requests[-1].body)["refresh_token"] == rotated
 
 
-def test_access_token_is_handed_out_only_once_the_rotated_token_is_in_flash():
-    for n in range(1, 12):  # a flash error at each step of the refresh in turn
-        device = linked()
-        device.amazon.rotate = True
-        device.flash.fail_at(n)
-        try:
-            device.lwa.access_token()
-            handed_out = True
-        except (StoreError, LwaError):
-            handed_out = False
-        after = device.wake().store
-        if handed_out or after.load("lwa_access"):
+def test_rotated_refresh_token_is_in_flash_before_an_access_token_is_handed_out():
+    # A power cut, then a flash error, at each step of a refresh in turn: the
+    # flash holds the old refresh token or the rotated one, never neither,
+    # and an access token is handed out only once the rotated one is stored.
+    for inject in ("cut_at", "fail_at"):
+        n = 0
+        while True:
+            n += 1
+            device = linked()
+            device.amazon.rotate = True
+            getattr(device.flash, inject)(n)
+            try:
+                handed_out = device.lwa.access_token()
+            except (PowerCut, StoreError, LwaError):
+                handed_out = None
+            reached = device.flash.cut_step is None and device.flash.fail_step is None
+            device.flash.cut_step = device.flash.fail_step = None  # the next boot runs clean
+            after = device.wake().store
             rotated = device.amazon.refresh_tokens[0]
-            assert after.load("lwa_refresh") == {"token": rotated}, n
+            held = after.load("lwa_refresh")
+            assert held in ({"token": REFRESH}, {"token": rotated}), (inject, n, held)
+            if handed_out or after.load("lwa_access"):
+                assert held == {"token": rotated}, (inject, n)
+            if not reached:
+                assert handed_out, (inject, n)  # every step was tried: the refresh completed
+                break
+        assert n > 6, (inject, n)
 
 
 def test_unchanged_refresh_token_is_not_rewritten():
@@ -156,6 +169,21 @@ def test_outages_back_off_exponentially_and_persist_the_schedule():
     device.lwa.invalidate()
     err = expect(TryLater, device.lwa.access_token)
     assert err.retry_at - device.clock.now() == 45  # success reset the schedule
+
+
+def test_lwa_asking_for_a_longer_wait_is_obeyed_also_after_deep_sleep():
+    device = linked()
+    device.amazon.lwa_script.append(reply(503, {"error": "server_error"}, {"Retry-After": "1800"}))
+    assert expect(TryLater, device.lwa.access_token).retry_at - device.clock.now() == 1800
+    device.clock.advance(1799)
+    expect(TryLater, device.wake().lwa.access_token)
+    assert device.token_calls() == 1
+    device.clock.advance(1)
+    assert device.wake().lwa.access_token().startswith("Atza|")
+    device.amazon.lwa_script.append(reply(429, {}, {"Retry-After": "5"}))
+    device.lwa.invalidate()
+    err = expect(TryLater, device.lwa.access_token)
+    assert err.retry_at - device.clock.now() == 45  # a shorter wait does not cut the backoff
 
 
 def test_backoff_is_capped_and_jittered():

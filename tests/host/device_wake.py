@@ -8,7 +8,7 @@ import json
 import sys
 
 from replenish.connector import SocketConnector
-from replenish.drs import Drs
+from replenish.drs import Drs, DrsError, RetryLater
 from replenish.fs import Fs
 from replenish.http import Http
 from replenish.http_errors import HttpError
@@ -90,7 +90,25 @@ def idle(cfg):
                                                      http.requests]}
 
 
-RUNS = {"sequence": sequence, "refused": refused, "idle": idle}
+def faults(cfg):
+    """Calls of subscription info while the emulator injects one fault per
+    call: the error each ends in, with its step or retry delay."""
+    logs = []
+    clock, http, lwa, drs = device(cfg, logs)
+    lwa.link(cfg["refresh_token"])
+    seen = []
+    for _ in range(cfg["calls"]):
+        try:
+            drs.subscription_info()
+            seen.append(["ok"])
+        except RetryLater as err:
+            seen.append([type(err).__name__, err.retry_at - clock.now()])
+        except (DrsError, HttpError) as err:
+            seen.append([type(err).__name__, getattr(err, "step", None)])
+    return {"seen": seen, "counts": [http.connections, http.handshakes, http.requests]}
+
+
+RUNS = {"sequence": sequence, "refused": refused, "idle": idle, "faults": faults}
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as f:

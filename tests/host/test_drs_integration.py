@@ -116,3 +116,25 @@ def test_connection_the_server_closed_while_idle_is_reopened(impatient_emu, tmp_
     assert result["counts"] == [2, 2, 3]  # the first try found the connection closed
     stats = impatient_emu.connection_stats()["lwa"]
     assert stats["tls_handshakes"] == 2 and stats["requests"] == 2
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_each_injected_fault_ends_in_an_error_the_device_can_act_on(emu, tmp_path, interpreter):
+    # One fault per call, in the order the emulator's queue hands them out.
+    for kind, retry_after in (("reset", None), ("429", 120), ("truncate", None),
+                              ("malformed_json", None), ("oversized", None), ("503", None)):
+        emu.control.inject_fault("subscription_info", kind, retry_after=retry_after)
+    cfg = config(emu, run="faults")
+    cfg["calls"] = 7
+    result = wake(cfg, interpreter, tmp_path)
+    assert result["seen"] == [
+        ["ConnectionLost", "read"],  # no answer: nothing to parse, not resent
+        ["RetryLater", 120],  # Retry-After obeyed
+        ["ConnectionLost", "read"],  # the body ended before its Content-Length
+        ["BadResponse", None],
+        ["TooLarge", "read"],  # 256 KB refused at the 8 KB cap
+        ["RetryLater", 300],  # no Retry-After: the device's default
+        ["ok"],  # and the device is still fine afterwards
+    ]
+    assert emu.control.pending_faults() == []
+    assert len(emu.control.requests(endpoint="subscription_info")) == 7  # none sent twice

@@ -64,6 +64,8 @@ def test_python_control_errors_raise(emu):
     with pytest.raises(ControlError, match="already exists with slots milk, eggs"):
         emu.control.create_device(model="fridge", slots=["milk"])
     assert emu.control.create_device(model="fridge")["slots"] == ["milk", "eggs"]
+    with pytest.raises(ControlError, match="grant_types must be among"):
+        emu.control.create_model("m", ["s"], grant_types=["password"])
 
 
 def test_recorded_requests_mask_every_secret_but_keep_a_fingerprint(emu):

@@ -91,6 +91,14 @@ def test_token_errors_follow_the_table(emu, change, status, error):
     assert reply.json()["error"] == error and reply.json()["error_description"]
 
 
+def test_a_grant_the_client_is_not_allowed_is_unauthorized_client(emu):
+    emu.control.create_model("code-only", ["s"], grant_types=["authorization_code"])
+    creds = emu.control.create_device(model="code-only")
+    reply = token_call(emu, creds_fields(creds))
+    assert reply.status == 400 and reply.json()["error"] == "unauthorized_client"
+    assert "refresh_token grant" in reply.json()["error_description"]
+
+
 def test_token_request_must_be_form_encoded(emu):
     creds = emu.control.create_device()
     host = Host(emu.lwa_url, emu.ca_pem)

@@ -39,7 +39,8 @@ class ControlClient:
         return answer["result"]
 
     # --- the world
-    def create_model(self, model, slots, redirect_uris=None, rotate_refresh_tokens=False):
+    def create_model(self, model, slots, redirect_uris=None, rotate_refresh_tokens=False,
+                     grant_types=None):
         return self._call("POST", "create_model", locals_(locals()))
 
     def create_customer(self, name=None, problem=None):

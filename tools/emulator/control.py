@@ -23,8 +23,10 @@ def _connections(emu):
     return emu.connection_stats()
 
 
-def create_model(emu, model, slots, redirect_uris=None, rotate_refresh_tokens=False):
-    return registry.create_model(emu.state, model, slots, redirect_uris, rotate_refresh_tokens)
+def create_model(emu, model, slots, redirect_uris=None, rotate_refresh_tokens=False,
+                 grant_types=None):
+    return registry.create_model(emu.state, model, slots, redirect_uris, rotate_refresh_tokens,
+                                 grant_types)
 
 
 def create_customer(emu, name=None, problem=None):

@@ -9,7 +9,7 @@ import hmac
 import uuid
 from urllib.parse import parse_qsl, unquote
 
-from tools.emulator import tokens
+from tools.emulator import registry, tokens
 from tools.emulator.replies import json_reply
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
@@ -123,6 +123,9 @@ def token(state, req):
             raise LwaError(401, "invalid_client", "unknown client_id")
         if secret is not None and not hmac.compare_digest(secret, client["secret"]):
             raise LwaError(401, "invalid_client", "client authentication failed")
+        if grant in registry.GRANTS and grant not in client.get("grant_types", registry.GRANTS):
+            raise LwaError(400, "unauthorized_client",
+                           "this client is not allowed the %s grant" % grant)
         if grant == "authorization_code":
             return json_reply(200, _authorization_code(state, form, client_id, secret), headers)
         if grant != "refresh_token":

@@ -12,6 +12,7 @@ from tools.emulator.store import device_key
 # drs-api.md: device_model and serial are 1-64 characters of [A-Za-z0-9-+_]
 IDENT = re.compile(r"^[A-Za-z0-9+_-]{1,64}$")
 PROBLEMS = ("payment", "address", "stock")
+GRANTS = ("authorization_code", "refresh_token")
 DEFAULT_REDIRECT = "https://localhost/linked"
 
 
@@ -31,8 +32,10 @@ def _product(slot):
             "unit": slot.get("unit", "count")}
 
 
-def create_model(state, model, slots, redirect_uris=None, rotate_refresh_tokens=False):
-    """A device model with its slots and the maker's LWA client (kept if it exists)."""
+def create_model(state, model, slots, redirect_uris=None, rotate_refresh_tokens=False,
+                 grant_types=None):
+    """A device model with its slots and the maker's LWA client (kept if it exists).
+    `grant_types` limits the grants the client may use (others: unauthorized_client)."""
     check_ident("device model", model)
     if model in state.models:
         creds = model_credentials(state, model)
@@ -46,10 +49,14 @@ def create_model(state, model, slots, redirect_uris=None, rotate_refresh_tokens=
     products = [_product(s) for s in slots]
     if len({p["id"] for p in products}) != len(products):
         raise ValueError("slot ids of a model must differ")
+    grant_types = list(GRANTS if grant_types is None else grant_types)
+    if not set(grant_types) <= set(GRANTS):
+        raise ValueError("grant_types must be among %s" % ", ".join(GRANTS))
     client_id = "amzn1.application-oa2-client." + secrets.token_hex(16)
     state.clients[client_id] = {"secret": secrets.token_hex(32), "model": model,
                                 "redirect_uris": list(redirect_uris or [DEFAULT_REDIRECT]),
-                                "rotate_refresh_tokens": bool(rotate_refresh_tokens)}
+                                "rotate_refresh_tokens": bool(rotate_refresh_tokens),
+                                "grant_types": grant_types}
     state.models[model] = {"client_id": client_id, "slots": products}
     return model_credentials(state, model)
 

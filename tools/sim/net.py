@@ -1,7 +1,8 @@
 # A fake network for replenish.http: the connector calls (resolve, connect,
 # wrap) backed by scripted servers, and sockets that misbehave on demand —
 # short reads, slow drips, resets, wrong Content-Length, endless bodies,
-# silent idle closes, timeouts. Time passes on the board's virtual clock.
+# silent idle closes, timeouts on every step. Time passes on the board's
+# virtual clock.
 # Runs under CPython and the MicroPython unix port.
 #
 #   net = FakeNet(clock, read_size=None, drip_ms=0)
@@ -107,6 +108,7 @@ class FakeSocket:
     def write(self, data):
         if self.closed:
             raise OSError(errno.EBADF, "closed")
+        self.net._fault("write")
         if self.dead and self.net.dead_write_resets:
             raise OSError(errno.ECONNRESET, "reset")
         self.inbox += bytes(data)
@@ -184,8 +186,8 @@ class FakeNet:
         self.hosts[(host, port)] = handler
 
     def fail(self, step, kind="timeout", seconds=0):
-        """The next dns/connect/handshake step fails: timeout, refused, cert,
-        or slow (takes `seconds`, then works)."""
+        """The next dns/connect/handshake/write step fails: timeout, refused,
+        cert, reset, or slow (takes `seconds`, then works)."""
         self.faults.append((step, kind, seconds))
 
     def _fault(self, step):
@@ -202,6 +204,8 @@ class FakeNet:
                     raise OSError(ECONNREFUSED, "connection refused")
                 elif kind == "cert":
                     raise OSError(CERT_VERIFY_FAILED, "certificate verify failed")
+                elif kind == "reset":
+                    raise OSError(errno.ECONNRESET, "reset")
                 else:
                     raise OSError(errno.EIO, kind)
                 return
