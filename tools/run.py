@@ -11,7 +11,6 @@ so. The console is the device's serial console.
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 from replenish.calibration import Calibration
 from replenish.fs import Fs
 from replenish.store import Store
-from tools.compile_device import build
+from tools.deploy import deploy, mpremote
 from tools.emulator import Emulator
 from tools.link import link, write_link_file
 from tools.virtual_device import VirtualDevice
@@ -57,11 +56,6 @@ def device_files(flash, emu, creds, days, every_s):
         calibration.set_probe_table(ink, [[EMPTY_UV, 0.0], [FULL_UV, 1.0]])
 
 
-def mpremote(port, *args, timeout=600):
-    cmd = [str(Path(sys.executable).with_name("mpremote")), "connect", port, "resume", *args]
-    return subprocess.run(cmd, cwd=ROOT, timeout=timeout).returncode
-
-
 def summary(emu):
     orders = emu.control.orders()
     stats = emu.connection_stats()
@@ -82,16 +76,9 @@ def run_virtual_device(emu, work, days, every_s):
     staging = work / "staging"
     device_files(staging, emu, creds, days, every_s)
     write_link_file(staging, token)
-    errors = build(work / "build")
-    if errors:
-        print("\n".join(errors))
-        return 1
     with VirtualDevice(work / "flash") as dev:
         print("virtual device on %s; deploying with mpremote" % dev.port, flush=True)
-        deploy = ["fs", "cp", "-r", "boot.py", "main.py", str(work / "build" / "lib"), ":./"]
-        extra = ["+", "fs", "cp", "-r"] + [str(p) for p in sorted(staging.iterdir())]
-        if mpremote(dev.port, *deploy, *extra, ":./") != 0:
-            print("deploy failed")
+        if not deploy(dev.port, staging, work):
             return 1
         return mpremote(dev.port, "exec", "import main")
 
