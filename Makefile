@@ -26,7 +26,7 @@ pytest: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 run: $(BIN)/.installed
-	PYTHONPATH=lib $(BIN)/python -m tools.run
+	PYTHONPATH=lib $(BIN)/python -m tools.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -11,7 +11,6 @@ from replenish.lwa import ConfigError, TryLater, Unlinked
 
 SLOTS = "slots"  # {slot_id: Slot.state}
 SERVICE = "service"  # policy.py's memory of the service
-PLACED = ("STANDARD_ORDER_PLACED", "TEST_ORDER_PLACED")
 MAX_ACTIONS = 32  # a wake never loops on the service, whatever it answers
 RETRY_S = 300  # first wait after a network failure, doubled each time...
 RETRY_MAX_S = 6 * 3600  # ...up to this
@@ -90,6 +89,7 @@ class Cycle:
             action, slot_id = actions[0]
             try:
                 getattr(self, "_" + action)(memory, now, slot_id)
+                self.log("sent %s%s" % (action, " " + slot_id if slot_id else ""))
             except Unlinked as err:
                 self.log(str(err))
                 return "unlinked"
@@ -143,11 +143,11 @@ class Cycle:
             return
         code = result["detailCode"]
         self.log("slot %s: replenish -> %s" % (slot_id, code))
-        # ORDER_INPROGRESS: an order we have no id for is open; ask again tomorrow.
-        placed = code in PLACED
+        # ORDER_INPROGRESS: an order is already open. Follow it by its id when
+        # the answer names it; without one, ask again tomorrow.
+        order_id = result.get("eventInstanceId") or None
         memory.setdefault("orders", {})[slot_id] = {
-            "id": result["eventInstanceId"] if placed else None,
-            "placed": now, "polled": None if placed else now}
+            "id": order_id, "placed": now, "polled": None if order_id else now}
         self._slot(slot_id).ordered()
 
     def _order_info(self, memory, now, slot_id):
