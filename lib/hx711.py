@@ -70,9 +70,9 @@ class HX711:
         self.timeout_ms = timeout_ms or SETTLE_MS[rate] + 2000 // rate
         self.offset = 0
         self.scale = 1.0
-        self._chip_pulses = None  # unknown until the chip is powered up
-        self._changed_at = clock.ticks_ms()
-        self._unsettled = True
+        self._chip_pulses = None  # the chip's channel/gain: unknown until it is powered up
+        self._changed_at = 0
+        self._asleep = False
         self.set_gain(gain)
         sck.off()
 
@@ -90,27 +90,35 @@ class HX711:
         self._sck.off()
         self._sck.on()
         self._clock.sleep_us(POWER_DOWN_US)
+        self._asleep = True
 
     def power_up(self):
-        """Wake the chip (it resets to channel A, gain 128) and wait until settled."""
+        """Wake the chip (it resets to channel A, gain 128) and wait until it
+        gives settled conversions at the driver's gain."""
         self._sck.off()
+        self._asleep = False
         self._changed(EXTRA_PULSES[128])
         self._settle()
 
     def _changed(self, pulses):
         self._chip_pulses = pulses
         self._changed_at = self._clock.ticks_ms()
-        self._unsettled = True
 
     def _settle(self):
         clock = self._clock
+        wanted = EXTRA_PULSES[self.gain]
+        if wanted != self._chip_pulses:
+            # The next conversion is still at the old channel/gain; its extra
+            # pulses switch the chip, whose output then needs to settle.
+            self._wait_ready()
+            self._shift(wanted)
+            self._changed(wanted)
         wait = SETTLE_MS[self.rate] - clock.ticks_diff(clock.ticks_ms(), self._changed_at)
         if wait > 0:
             clock.sleep_ms(wait)
         if self.is_ready():
             # Finished before the output had settled: not to be trusted.
-            self._shift(EXTRA_PULSES[self.gain])
-        self._unsettled = False
+            self._shift(wanted)
 
     def _wait_ready(self):
         clock = self._clock
@@ -140,18 +148,14 @@ class HX711:
         return value - 0x1000000 if value & 0x800000 else value
 
     def read_raw(self):
-        """One settled conversion at the current gain, as a signed 24-bit code."""
-        wanted = EXTRA_PULSES[self.gain]
-        if wanted != self._chip_pulses:
-            # This conversion was made with the old channel/gain; its extra
-            # pulses switch the chip, whose output then needs to settle.
-            self._wait_ready()
-            self._shift(wanted)
-            self._changed(wanted)
-        if self._unsettled:
+        """One settled conversion at the current gain, as a signed 24-bit code.
+        A chip left powered down is woken first."""
+        if self._asleep:
+            self.power_up()
+        elif EXTRA_PULSES[self.gain] != self._chip_pulses:
             self._settle()
         self._wait_ready()
-        return self._shift(wanted)
+        return self._shift(EXTRA_PULSES[self.gain])
 
     def samples(self, n):
         return [self.read_raw() for _ in range(n)]

@@ -25,6 +25,8 @@ MICROPYPATH = os.pathsep.join(
     [str(DEVICE_DIR), str(ROOT / "lib"), str(ROOT), ".frozen"]
 )
 MARK = "@@mp-result "
+# A module's whole run under MicroPython; past this it counts as hung.
+MP_TIMEOUT_S = 300
 
 # Device code imports its own modules by their device names (`replenish`, `hx711`).
 for path in (str(ROOT / "lib"), str(ROOT)):
@@ -69,7 +71,7 @@ def pytest_pycollect_makemodule(module_path, parent):
 
 
 class DeviceModule(pytest.Module):
-    _mp_results = None
+    _mp_run = None
 
     def collect(self):
         for name in device_test_names(self.path):
@@ -79,41 +81,99 @@ class DeviceModule(pytest.Module):
     def heap(self):
         return module_heap(ast.parse(self.path.read_text(), str(self.path)))
 
-    def micropython_results(self):
-        if self._mp_results is None:
-            self._mp_results = run_under_micropython(self.path.stem, self.heap())
-        return self._mp_results
+    def micropython_run(self):
+        if self._mp_run is None:
+            self._mp_run = MicroPythonRun(self.path.stem, self.heap())
+        return self._mp_run
 
 
-def run_under_micropython(modname, heap):
-    env = dict(os.environ, MICROPYPATH=MICROPYPATH)
-    proc = subprocess.run(
-        [micropython_command(), "-X", "heapsize=" + heap,
-         str(ROOT / "tests" / "mp_runner.py"), modname],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
-    )
-    results = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith(MARK):
-            record = json.loads(line[len(MARK):])
-            if "import_error" in record:
-                return {"*": record["import_error"]}
-            results[record["test"]] = record["error"]
-    results["_output"] = proc.stdout + proc.stderr
-    results["_status"] = proc.returncode
-    return results
+def _text(data):
+    if data is None:
+        return ""
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+class MicroPythonRun:
+    """One device test module run once in a fresh `micropython` process
+    (tests/mp_runner.py), read back as a result per test. A test that never
+    reported is explained: the module did not import, the test crashed or
+    hung the process, or an earlier test did and it never ran."""
+
+    def __init__(self, modname, heap):
+        env = dict(os.environ, MICROPYPATH=MICROPYPATH)
+        cmd = [micropython_command(), "-X", "heapsize=" + heap,
+               str(ROOT / "tests" / "mp_runner.py"), modname]
+        self.hung = False
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,
+                                  timeout=MP_TIMEOUT_S)
+            stdout, stderr, self.status = proc.stdout, proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as exc:
+            stdout, stderr, self.status = _text(exc.stdout), _text(exc.stderr), None
+            self.hung = True
+        self.output = "\n".join(line for line in (stdout + stderr).splitlines()
+                                 if MARK not in line)
+        self.results = {}
+        self.import_error = None
+        self.running = None  # the test that started and never reported
+        self.done = False
+        for line in stdout.splitlines():
+            at = line.find(MARK)  # a test's print without a newline may precede it
+            if at < 0:
+                continue
+            record = json.loads(line[at + len(MARK):])
+            if "start" in record:
+                self.running = record["start"]
+            elif "test" in record:
+                self.results[record["test"]] = record["error"]
+                self.running = None
+            elif "import_error" in record:
+                self.import_error = record["import_error"]
+            elif "done" in record:
+                self.done = True
+
+    def _ending(self):
+        if self.hung:
+            return "was still running after %d s" % MP_TIMEOUT_S
+        if self.status is not None and self.status < 0:
+            return "was killed by signal %d" % -self.status
+        return "exited with status %s" % self.status
+
+    def failure(self, test):
+        """None if `test` passed under MicroPython, else why it failed."""
+        if self.import_error is not None:
+            return "module failed to import under MicroPython:\n" + self.import_error
+        if test in self.results:
+            return self.results[test]
+        tail = "\n--- what the process printed (end) ---\n" + self.output[-3000:]
+        if test == self.running:
+            return ("this test ended the MicroPython process before reporting: it %s"
+                    % self._ending() + tail)
+        if self.running is not None:
+            return ("not run: the MicroPython process %s during %s"
+                    % (self._ending(), self.running) + tail)
+        if self.done:
+            return "the MicroPython runner did not find this test in the module" + tail
+        return "the MicroPython process %s before running this test" % self._ending() + tail
 
 
 class DeviceTestFailure(Exception):
     pass
 
 
-class CPythonItem(pytest.Item):
-    interpreter = "cpython"
+class DeviceItem(pytest.Item):
+    """One device test under one interpreter: `name[interpreter]`."""
 
     def __init__(self, *, test, **kw):
         super().__init__(**kw)
         self.test = test
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+class CPythonItem(DeviceItem):
+    interpreter = "cpython"
 
     def runtest(self):
         target = self.parent.obj
@@ -130,9 +190,6 @@ class CPythonItem(pytest.Item):
             if hasattr(inst, "teardown_method"):
                 inst.teardown_method()
 
-    def reportinfo(self):
-        return self.path, None, self.name
-
     def _traceback_filter(self, excinfo):
         """Only the test's own frames, not this runner's or pytest's."""
         return excinfo.traceback.filter(
@@ -140,32 +197,18 @@ class CPythonItem(pytest.Item):
             and "_pytest" not in str(entry.path) and "pluggy" not in str(entry.path))
 
 
-class MicroPythonItem(pytest.Item):
+class MicroPythonItem(DeviceItem):
     interpreter = "micropython"
 
-    def __init__(self, *, test, **kw):
-        super().__init__(**kw)
-        self.test = test
-
     def runtest(self):
-        results = self.parent.micropython_results()
-        if "*" in results:
-            raise DeviceTestFailure("module failed to import under MicroPython:\n" + results["*"])
-        if self.test not in results:
-            raise DeviceTestFailure(
-                "test did not report under MicroPython (exit %s):\n%s"
-                % (results["_status"], results["_output"][-3000:])
-            )
-        if results[self.test] is not None:
-            raise DeviceTestFailure(results[self.test])
+        failure = self.parent.micropython_run().failure(self.test)
+        if failure is not None:
+            raise DeviceTestFailure(failure)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, DeviceTestFailure):
             return "under MicroPython (heap %s):\n%s" % (self.parent.heap(), excinfo.value)
         return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, self.name
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,5 +1,8 @@
-# Runs one device test module under the MicroPython unix port and prints one
-# result line per test, for tests/conftest.py to read. Runs on MicroPython only.
+# Runs one device test module under the MicroPython unix port and prints, for
+# tests/conftest.py to read, a line as each test starts and one with its
+# result; a last line says the module ran to the end. A test that kills the
+# process (a hard crash, sys.exit) is thus the one that started without a
+# result. Runs on MicroPython only.
 import gc
 import io
 import json
@@ -14,12 +17,17 @@ def _trace(exc):
     return buf.getvalue()
 
 
+def _say(record):
+    print(MARK + json.dumps(record))
+
+
 def _report(name, error):
-    print(MARK + json.dumps({"test": name, "error": error}))
+    _say({"test": name, "error": error})
 
 
 def _run(name, call):
     gc.collect()
+    _say({"start": name})
     try:
         call()
     except Exception as exc:  # a failing test must not stop the others
@@ -52,7 +60,7 @@ def main(modname):
     try:
         mod = __import__(modname)
     except Exception as exc:
-        print(MARK + json.dumps({"import_error": _trace(exc)}))
+        _say({"import_error": _trace(exc)})
         return
     for key in sorted(dir(mod)):
         obj = getattr(mod, key)
@@ -60,6 +68,7 @@ def main(modname):
             _run(key, obj)
         elif key.startswith("Test") and isinstance(obj, type):
             _run_class(key, obj)
+    _say({"done": True})
 
 
 main(sys.argv[1])

@@ -2,6 +2,7 @@
 # settle detection over one batch of samples, and hysteresis at thresholds.
 # Pure functions; what must outlive a wake (a hysteresis state) is kept by
 # the caller.
+from hx711 import median  # the load-cell driver's, always beside this package
 
 # |x - median| beyond this many robust standard deviations is an outlier.
 # 4 keeps every honest sample of a normal batch (3 would drop one in ~370)
@@ -13,19 +14,11 @@ MAD_TO_SIGMA = 1.4826  # the median absolute deviation of a normal sample, in si
 MIN_KEPT = 2 / 3
 
 
-def _median(values):
-    ordered = sorted(values)
-    half = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[half]
-    return (ordered[half - 1] + ordered[half]) / 2
-
-
 def reject_outliers(values, floor):
     """The samples near the median. `floor` is the distance always accepted,
     so a quiet sensor (tiny MAD) does not throw away its honest samples."""
-    middle = _median(values)
-    spread = _median([abs(v - middle) for v in values]) * MAD_TO_SIGMA
+    middle = median(values)
+    spread = median([abs(v - middle) for v in values]) * MAD_TO_SIGMA
     limit = max(OUTLIER_SIGMAS * spread, floor)
     return [v for v in values if abs(v - middle) <= limit]
 

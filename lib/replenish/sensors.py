@@ -2,7 +2,7 @@
 # through fault checks and settle detection, and come out as one reading
 # for Slot.update(now, **reading): {"value", "settled", "fault"}.
 from hx711 import HX711, MAX_CODE, MIN_CODE, HX711Error
-from level_probe import RAIL_CODES, LevelProbe
+from level_probe import RAIL_CODES, LevelProbe, check_pin
 from replenish import faults
 from replenish.filters import settle
 
@@ -77,6 +77,8 @@ def open_sensor(board, slot_config, calibration):
         return LoadCellSensor(hx, calibration.get("offset", 0), calibration["scale"],
                               cfg.get("settle_g", 5.0))
     if kind == "probe":
+        # Wiring first: an ADC2 pin needs a soldering iron, not a calibration.
+        check_pin(cfg["pin"])
         table = calibration.get("table")
         if not table or len(table) < 2:
             raise ValueError("slot %s: the level probe is not calibrated (empty and full)" % slot)

@@ -173,8 +173,7 @@ class Slot:
             return FAULT
         if value is None or not settled:
             return UNSETTLED
-        s["a"] = self.unit_g is not None and self.container_g > 0 \
-            and value < self.container_g / 2
+        s["a"] = self._lifted(value)
         if s["a"]:
             s["p"] = None
             return ABSENT
@@ -200,6 +199,16 @@ class Slot:
         if self.unit_g is None:
             return round(max(0.0, min(1.0, value)) * self.capacity, 3)
         return round(max(0.0, value - self.container_g) / self.unit_g, 3)
+
+    def _lifted(self, value):
+        """The container is off the cell: well under the empty container's
+        weight or, with the cell tared under the empty container
+        (container_g 0), clearly below zero."""
+        if self.unit_g is None:
+            return False
+        if self.container_g > 0:
+            return value < self.container_g / 2
+        return value < -self.deadband * self.unit_g
 
     def _impossible(self, value):
         if self.unit_g is None:

@@ -1,5 +1,7 @@
 # The HX711 driver against a fake chip that speaks the bit protocol in virtual
 # time: data-ready, the 24-bit shift, gain pulses, power-down on a long pulse.
+from checks import expect
+
 from hx711 import HX711, MAX_CODE, MIN_CODE, HX711Error, median, trimmed_mean
 from tools.sim.board import SimBoard
 from tools.sim.hx711 import FakeHX711
@@ -23,11 +25,7 @@ def rig(rate=10, isr_us=0, careless=False, **kw):
 
 
 def raises(exc_type, call):
-    try:
-        call()
-    except exc_type as exc:
-        return str(exc)
-    raise AssertionError("no %s raised" % exc_type.__name__)
+    return str(expect(exc_type, call))
 
 
 # At AVDD 3.3 V, full scale is ±1.65 V / gain: 1 mV on channel A at gain 128
@@ -122,8 +120,20 @@ def test_power_up_restores_a_channel_b_setting_after_the_chip_reset():
     chip.inputs["B"] = 3000.0
     assert hx.read_raw() == 488064
     hx.power_down()
+    start = board.clock.ticks_ms()
     hx.power_up()  # the chip wakes on channel A
     assert hx.read_raw() == 488064
+    # One switch and one settling time, not two: every wake pays for it in battery.
+    assert board.clock.ticks_ms() - start < 2 * 400
+
+
+def test_a_read_wakes_a_chip_left_powered_down():
+    board, chip, hx = rig(gain=64)
+    chip.inputs["A"] = 1000.0
+    hx.power_down()
+    board.clock.advance(60)
+    assert hx.read_raw() == 325376  # settled, at the driver's gain, not a timeout
+    assert board.pins[SCK].value() == 0
 
 
 def test_median_and_trimmed_mean_ignore_a_spike():

@@ -1,5 +1,7 @@
 # The ADC level probe driver on the simulated board: pin rules, attenuation,
 # oversampling and the calibration table.
+from checks import expect
+
 from level_probe import LevelProbe, attenuation_for, check_pin, check_table, interpolate
 from tools.sim.adc import ATTN_6DB, ATTN_11DB
 from tools.sim.board import SimBoard
@@ -7,11 +9,7 @@ from tools.sim.probe import ProbeModel
 
 
 def raises(call):
-    try:
-        call()
-    except ValueError as exc:
-        return str(exc)
-    raise AssertionError("no ValueError raised")
+    return str(expect(ValueError, call))
 
 
 def test_adc2_pins_are_refused_naming_the_pin():
@@ -32,6 +30,10 @@ def test_attenuation_is_the_finest_that_covers_the_probe():
     assert LevelProbe(board.adc, 34, max_uv=1700000).adc.attn == ATTN_6DB
     assert LevelProbe(board.adc, 35, max_uv=2400000).adc.attn == ATTN_11DB
     assert "divider" in raises(lambda: attenuation_for(3300000))
+    # A full container at the very top of the chosen range still reads, not a rail.
+    ProbeModel(board.clock, 300000, 1750000).attach(board, 32)
+    full = LevelProbe(board.adc, 32, max_uv=1750000)
+    assert abs(full.read_uv() - 1750000) < 1 and full.read_code() < 65535
 
 
 def test_oversampling_rides_out_noise_and_spikes():

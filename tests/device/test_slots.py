@@ -2,6 +2,8 @@
 # the quantities, dates and flags the firmware reports and orders on.
 import json
 
+from checks import expect
+
 from replenish import faults, slots
 from replenish.clock import DAY, parse_iso8601
 from replenish.slots import Slot
@@ -113,18 +115,23 @@ def test_a_refill_while_an_order_is_open_is_its_delivery():
 
 
 def test_a_container_lifted_off_and_put_back_is_not_consumption():
-    scale = Scale()
-    scale.days(2)
-    before = scale.slot.quantity
-    scale.slot.reported()
-    saved, scale.grams = scale.grams, 0.0
-    assert scale.hour() == slots.ABSENT
-    assert scale.hour() == slots.ABSENT
-    assert scale.slot.absent and not scale.slot.consumed
-    scale.grams = saved - 15.0  # a dose taken while it was off
-    assert scale.hour() == slots.CONSUMED
-    assert abs(scale.slot.quantity - (before - 15.0)) < 3
-    assert scale.slot.status_body(scale.now)["originalQuantityInUnit"] == 1000
+    # With the container's weight configured, the cell reads about 0 g while
+    # it is off; tared with the empty container on it (container_g 0), -40 g.
+    for config, full_g, off_g in ((COFFEE, 1040.0, 0.0),
+                                  (dict(COFFEE, container_g=0), 1000.0, -40.0)):
+        scale = Scale(config, grams=full_g)
+        scale.days(2)
+        before = scale.slot.quantity
+        scale.slot.reported()
+        saved, scale.grams = scale.grams, off_g
+        assert scale.hour() == slots.ABSENT
+        assert scale.hour() == slots.ABSENT
+        assert scale.slot.absent and not scale.slot.consumed and not scale.slot.low
+        scale.grams = saved - 15.0  # a dose taken while it was off
+        assert scale.hour() == slots.CONSUMED
+        assert abs(scale.slot.quantity - (before - 15.0)) < 3
+        assert scale.slot.status_body(scale.now)["originalQuantityInUnit"] == 1000
+        assert slots.REFILLED not in scale.events
 
 
 def test_a_spike_from_a_hand_on_the_container_is_ignored():
@@ -237,15 +244,5 @@ def test_state_is_small_json_and_survives_deep_sleep():
 
 def test_bad_config_is_refused_with_the_slot_named():
     for config in ({"id": "x"}, {"id": "x", "capacity": 5, "unit_g": 0}):
-        try:
-            Slot(config)
-        except ValueError as exc:
-            assert "slot x" in str(exc)
-            continue
-        raise AssertionError("accepted %r" % config)
-    try:
-        Slot(INK).status_body(START)
-    except ValueError as exc:
-        assert "no trusted reading" in str(exc)
-    else:
-        raise AssertionError("a status without a reading")
+        assert "slot x" in str(expect(ValueError, Slot, config))
+    assert "no trusted reading" in str(expect(ValueError, Slot(INK).status_body, START))

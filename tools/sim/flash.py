@@ -64,8 +64,9 @@ class FakeFile:
 
 class FakeFlash:
     """The same calls as replenish.fs.Fs. `fail_at(n)` makes step n raise
-    OSError; `cut_at(n)` makes step n lose power. Steps are counted over open,
-    write, close (of a written file), rename and remove."""
+    OSError; `cut_at(n)` makes step n lose power. Steps are counted over
+    opening a file to write, read, write, close (of a written file), rename
+    and remove."""
 
     def __init__(self):
         self.files = {}
