@@ -6,6 +6,7 @@
 import io
 import sys
 
+from level_probe import check_pin
 from replenish import config, safemode
 from replenish.calibration import Calibration
 from replenish.clock import iso8601
@@ -71,6 +72,8 @@ def build(board, cfg, log=print):
         slot_id = section.get("id", str)
         try:
             slots.append(Slot(data, saved.get(slot_id)))
+            if section.section("sensor").get("type", str) == "probe":
+                check_pin(data["sensor"]["pin"])  # ADC2 can't be read with Wi-Fi on
         except (KeyError, TypeError, ValueError) as err:
             raise config.ConfigError("%s: %s" % (section.where, err))
         try:

@@ -1,0 +1,88 @@
+# Boot as the owner of the appliance sees it on the serial console: safe mode,
+# a broken configuration, linking, a crash that resets the board.
+import json
+
+from replenish import app
+from replenish.calibration import Calibration
+from replenish.cycle import Cycle
+from replenish.store import Store
+from tools.sim.board import Reset, SimBoard
+
+# The whole firmware in one heap: more than the 110 KB default on the 64-bit
+# unix port (see tests/conftest.py).
+DEVICE_HEAP = "256k"
+TOKEN = "Atzr|IwEBlinked-refresh-token"
+CONFIG = {
+    "device": {"model": "washer-2", "serial": "W-42"},
+    "wifi": {"ssid": "home"},
+    "service": {"client_id": "amzn1.application-oa2-client.w"},
+    "slots": [{"id": "detergent", "capacity": 40,
+               "sensor": {"type": "probe", "pin": 34, "max_mv": 2000}}],
+}
+SECRETS = {"wifi_password": "pw", "client_secret": "client-secret"}
+
+
+def board_with(cfg=CONFIG, link=None):
+    board = SimBoard()
+    for name, value in (("config.json", cfg), ("secrets.json", SECRETS), ("link.json", link)):
+        if value is not None:
+            with board.fs.open(name, "w") as f:
+                f.write(json.dumps(value))
+    return board
+
+
+def test_safe_mode_keeps_the_app_from_starting():
+    board = board_with()
+    with board.fs.open("SAFE_MODE", "w") as f:
+        f.write("")
+    assert app.run(board) == "safe-mode"
+
+
+def test_a_broken_configuration_stops_the_app_and_changes_nothing():
+    board = board_with(cfg=None)
+    assert app.run(board) == "config-error"
+    assert sorted(board.fs.files) == ["secrets.json"]
+
+
+def test_an_adc2_pin_is_rejected_at_boot():
+    cfg = json.loads(json.dumps(CONFIG))
+    cfg["slots"][0]["sensor"]["pin"] = 25
+    board = board_with(cfg)
+    try:
+        app.build(board, app.config.load(board.fs), log=lambda *a: None)
+    except app.config.ConfigError as err:
+        assert "GPIO25 is an ADC2 pin" in str(err) and "slots[0]" in str(err)
+    else:
+        raise AssertionError("an ADC2 pin was accepted")
+
+
+def test_an_uncalibrated_slot_is_faulty_not_fatal():
+    logs = []
+    board = board_with()
+    cycle = app.build(board, app.config.load(board.fs), log=logs.append)
+    assert isinstance(cycle, Cycle)
+    assert "not calibrated" in cycle.sensors["detergent"]
+    assert any("detergent" in line and "not calibrated" in line for line in logs)
+
+
+def test_the_linking_file_becomes_the_stored_token_and_goes():
+    logs = []
+    board = board_with(link={"refresh_token": TOKEN})
+    cycle = app.build(board, app.config.load(board.fs), log=logs.append)
+    assert cycle.lwa.linked()
+    assert not board.fs.exists("link.json")
+    assert not any(TOKEN in line for line in logs)
+
+
+def test_a_crash_is_logged_to_flash_and_resets_the_board():
+    board = board_with()
+    Calibration(Store(board.fs)).set_probe_table("detergent", [[200000, 0.0], [1800000, 1.0]])
+    board.adc(34).source_uv = lambda: 1 // 0  # the wake fails deep inside a read
+    try:
+        app.run(board)
+    except Reset:
+        pass
+    else:
+        raise AssertionError("the board was not reset")
+    with board.fs.open(app.CRASH_LOG) as f:
+        assert "ZeroDivisionError" in f.read()
