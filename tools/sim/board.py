@@ -71,8 +71,7 @@ class SimBoard:
     def pin_in(self, pin_id, pull_up=False):
         pin = self.pin(pin_id)
         pin.init(IN)
-        if pull_up and pin.driver is None:
-            pin.level = 1  # nothing pulls it down: the pull-up wins
+        pin.pull_up = pull_up
         return pin
 
     def adc(self, pin_id):

@@ -27,7 +27,7 @@ class FakeHX711:
         self.avdd_uv = avdd_uv
         self.inputs = {"A": 0.0, "B": 0.0}  # differential input, µV
         self.source = source or (lambda channel: self.inputs[channel])
-        self.connected = True  # False: unplugged, DOUT floats high
+        self.connected = True  # False: unplugged, DOUT floats (the pull-up decides)
         self.power_downs = 0
         self.conversions_read = 0
         self.longest_high_us = 0
@@ -111,7 +111,9 @@ class FakeHX711:
             self._ready_at = self._now() + self.period_us
 
     def _dout(self):
-        if not self.connected or self._powered_down():
+        if not self.connected:
+            return None  # a floating line: the pin's pull-up, if any, decides
+        if self._powered_down():
             return 1
         self._finish_read()
         if self._word is None:

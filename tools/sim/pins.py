@@ -14,7 +14,8 @@ class FakePin:
         self.id = pin_id
         self.mode = mode
         self.level = value
-        self.driver = None  # callable returning the level a chip drives
+        self.driver = None  # callable: the level a chip drives, None while it lets go
+        self.pull_up = False
         self.watchers = []  # callables(level) told of every write
         self.after_write = None  # callable run after a write: the board's interrupt window
 
@@ -25,7 +26,10 @@ class FakePin:
 
     def value(self, level=None):
         if level is None:
-            return self.driver() if self.driver else self.level
+            driven = self.driver() if self.driver else None
+            if driven is None:  # nothing drives the line: the pull-up, or what was last set
+                return 1 if self.pull_up else self.level
+            return driven
         self.level = 1 if level else 0
         for watch in self.watchers:
             watch(self.level)
