@@ -60,7 +60,7 @@ def summary(emu):
     orders = emu.control.orders()
     stats = emu.connection_stats()
     print("\nemulator: %d orders placed (%s)" % (len(orders), ", ".join(
-        "%s %s" % (o.get("slot_id", o.get("slotId", "?")), o.get("status", "?")) for o in orders)))
+        "%s %s" % (o["slot"], o["status"]) for o in orders)))
     print("emulator: TLS handshakes LWA %d, DRS %d; requests LWA %d, DRS %d" % (
         stats["lwa"]["tls_handshakes"], stats["drs"]["tls_handshakes"],
         stats["lwa"]["requests"], stats["drs"]["requests"]))
