@@ -23,7 +23,6 @@ from tools.emulator import Emulator
 from tools.link import link, write_link_file
 from tools.virtual_device import VirtualDevice
 
-ROOT = Path(__file__).resolve().parent.parent
 MODEL = "printer-4ink"
 SERIAL = "VD-0001"
 REDIRECT = "http://127.0.0.1/linked"

@@ -7,14 +7,15 @@ import random
 from replenish import policy, wifi
 from replenish.drs import DrsError, NotFound, NotSubscribed, Rejected, RetryLater
 from replenish.http_errors import HttpError
-from replenish.lwa import ConfigError, TryLater, Unlinked
+from replenish.lwa import RELINK, ConfigError, TryLater, Unlinked
 
 SLOTS = "slots"  # {slot_id: Slot.state}
 SERVICE = "service"  # policy.py's memory of the service
 MAX_ACTIONS = 32  # a wake never loops on the service, whatever it answers
 RETRY_S = 300  # first wait after a network failure, doubled each time...
 RETRY_MAX_S = 6 * 3600  # ...up to this
-REPORT = ("first", "consumed", "refilled", "delivered", "topped-up")  # worth a slot status
+NEW_CONTAINER = ("refilled", "delivered")
+REPORT = ("first", "consumed", "topped-up") + NEW_CONTAINER  # worth a slot status
 
 
 class Cycle:
@@ -34,7 +35,7 @@ class Cycle:
 
     def wake(self):
         now = self.clock.now()
-        refilled = [s.id for s in self.slots if self._measure(s, now) in ("refilled", "delivered")]
+        refilled = [s.id for s in self.slots if self._measure(s, now) in NEW_CONTAINER]
         memory = self.store.load(SERVICE, {})
         for slot_id in refilled:
             memory.get("orders", {}).pop(slot_id, None)  # the order arrived
@@ -55,7 +56,7 @@ class Cycle:
                                       else "readings are sane again"))
         if event in REPORT:
             self.changed.add(slot.id)
-        if event in ("refilled", "delivered"):
+        if event in NEW_CONTAINER:
             self.log("slot %s: a new container (%.1f units)" % (slot.id, slot.quantity))
         return event
 
@@ -65,8 +66,7 @@ class Cycle:
 
     def _talk(self, memory):
         if not self.lwa.linked():
-            self.log("not linked to an Amazon account: nothing is sent. Link the device "
-                     "again (README, 'Linking') to resume.")
+            self.log("not linked to an Amazon account: nothing is sent; " + RELINK)
             return "unlinked"
         ssid, password = self.wifi_login()
         try:

@@ -26,8 +26,8 @@ ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin t
 RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
 CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
                  "invalid_request", "invalid_scope")
-RELINK = ("link it again: open the device's linking page, sign in to Amazon and "
-          "allow Dash Replenishment")
+RELINK = ("link it again: run tools/link.py for this device, let the customer allow "
+          "it, and copy link.json to the device (README, 'On a real board')")
 
 
 class LwaError(Exception):
