@@ -27,6 +27,10 @@ class Fs:
         except OSError:
             return False
 
+    def size(self, name):
+        """Bytes in a file, without reading it (OSError if it is missing)."""
+        return os.stat(self.path(name))[6]
+
     def listdir(self, name=""):
         return sorted(os.listdir(self.path(name) if name else (self.root or ".")))
 

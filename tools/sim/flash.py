@@ -113,6 +113,11 @@ class FakeFlash:
     def exists(self, name):
         return name in self.files or name in self.dirs
 
+    def size(self, name):
+        if name not in self.files:
+            raise OSError(2, "ENOENT")
+        return len(self.files[name])
+
     def listdir(self, name=""):
         prefix = name + "/" if name else ""
         out = set()
