@@ -26,7 +26,7 @@ import struct
 from replenish.clock import iso8601
 
 FLOOR = 1767225600  # 2026-01-01T00:00:00Z: no correct answer is older than this firmware
-SPAN_S = 946728000  # 30 years past FLOOR: anything later is a broken server
+SPAN_S = 10957 * 86400  # 30 years past FLOOR (to 2056-01-01): anything later is a broken server
 NTP_UNIX = 2208988800  # seconds from the NTP epoch (1900) to the Unix one (1970)
 ERA = 1 << 32  # the NTP seconds field wraps on 2036-02-07T06:28:16Z
 STOP_ASKING = ("DENY", "RSTR")
