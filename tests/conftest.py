@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test's output and the files its device wrote are searched for secrets.
+pytest_plugins = ("secret_scan",)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEVICE_DIR = ROOT / "tests" / "device"
 # An ESP32-WROOM (no PSRAM) leaves roughly 110 KB of heap to Python after
@@ -114,11 +117,15 @@ class MicroPythonRun:
         self.output = "\n".join(line for line in (stdout + stderr).splitlines()
                                  if MARK not in line)
         self.results = {}
+        self.printed = {}  # test -> what it printed (the import's output goes to the first)
         self.import_error = None
         self.running = None  # the test that started and never reported
         self.done = False
+        lines = []
         for line in stdout.splitlines():
             at = line.find(MARK)  # a test's print without a newline may precede it
+            if at != 0:
+                lines.append(line[:at] if at > 0 else line)
             if at < 0:
                 continue
             record = json.loads(line[at + len(MARK):])
@@ -126,11 +133,14 @@ class MicroPythonRun:
                 self.running = record["start"]
             elif "test" in record:
                 self.results[record["test"]] = record["error"]
+                self.printed[record["test"]], lines = "\n".join(lines), []
                 self.running = None
             elif "import_error" in record:
                 self.import_error = record["import_error"]
             elif "done" in record:
                 self.done = True
+        if self.running is not None:  # it crashed: the rest and stderr are its own
+            self.printed[self.running] = "\n".join(lines) + "\n" + stderr
 
     def _ending(self):
         if self.hung:
@@ -201,7 +211,9 @@ class MicroPythonItem(DeviceItem):
     interpreter = "micropython"
 
     def runtest(self):
-        failure = self.parent.micropython_run().failure(self.test)
+        run = self.parent.micropython_run()
+        self.add_report_section("call", "micropython", run.printed.get(self.test, ""))
+        failure = run.failure(self.test)
         if failure is not None:
             raise DeviceTestFailure(failure)
 
