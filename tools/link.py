@@ -241,6 +241,10 @@ def exchange(opener, token_url, client_id, client_secret, code, redirect_uri, ve
                         % token_url) from None
 
 
+def _say(text):
+    print(text, flush=True)  # the customer needs the page now, even through a pipe
+
+
 def _answer(query, state):
     if query.get("state") != state:
         raise LinkError("the answer does not belong to this request (state differs)")
@@ -255,7 +259,7 @@ def _answer(query, state):
 
 
 def link(lwa_url, client_id, client_secret, model, serial, test_device=True, cafile=None,
-         allow=False, port=8765, show=print, region="na", consent_url=None, token_url=None,
+         allow=False, port=8765, show=None, region="na", consent_url=None, token_url=None,
          decision="allow", wait_s=WAIT_S):
     """The device's new refresh token (never printed). `lwa_url` is one base
     URL serving both endpoints (the emulator); None takes the region's."""
@@ -273,7 +277,7 @@ def link(lwa_url, client_id, client_secret, model, serial, test_device=True, caf
         back = allow_as_customer(opener, url, decision)
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back).query))
     else:
-        show("Open this page, sign in to Amazon and allow the device:\n" + url)
+        (show or _say)("Open this page, sign in to Amazon and allow the device:\n" + url)
         query = listener.wait(wait_s)
     code = _answer(query, state)
     return exchange(opener, token, client_id, client_secret, code, redirect_uri, verifier)
