@@ -1,7 +1,9 @@
 # Calibration of each slot's sensor, kept in the store so it can be set from
 # the console and survives re-flashing the code: a load cell's tare (offset,
 # raw counts at zero load) and scale (counts per gram), or a level probe's
-# table of [µV, level] points. One record per slot, key "cal-<slot id>".
+# table of [µV, level] points. One record per slot, key "cal-<slot id>", kept
+# in two copies (a mirrored store record): a worn sector must not cost a
+# calibration that took a person, a known weight and an empty container.
 from level_probe import check_table
 
 KEY_PREFIX = "cal-"
@@ -11,12 +13,17 @@ class Calibration:
     def __init__(self, store):
         self.store = store
 
+    def _key(self, slot_id):
+        key = KEY_PREFIX + slot_id
+        self.store.mirror(key)
+        return key
+
     def get(self, slot_id):
         """{"offset": counts, "scale": counts/g} or {"table": [[µV, level], ...]}; {} if unset."""
-        return self.store.load(KEY_PREFIX + slot_id, {})
+        return self.store.load(self._key(slot_id), {})
 
     def _put(self, slot_id, record):
-        self.store.save(KEY_PREFIX + slot_id, record)
+        self.store.save(self._key(slot_id), record)
         return record
 
     def set_load_cell(self, slot_id, offset=None, scale=None):

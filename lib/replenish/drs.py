@@ -9,7 +9,7 @@
 #   drs.order_info(event_instance_id) -> {"instanceId": str, "items": [{"asin", "slotId",
 #       "quantity", "status", "open": bool, "expectedDeliveryDate": Unix seconds or None}]}
 #   drs.deregister()                          # v2: DELETE /registration
-#   drs.deregister_v1(model_id, serial)
+#   drs.deregister_v1(model_id, serial)       # both then erase the LWA tokens (lwa.forget)
 #   drs.cancel_test_orders(slot_id=None) -> {slot_id: orderStatus}   # None: every slot
 #
 # A rejected access token (400 "Invalid token") is refreshed once and the call
@@ -21,6 +21,7 @@ import json
 
 from replenish.clock import iso8601, parse_iso8601
 from replenish.http import quote
+from replenish.lwa import DEREGISTERED
 from replenish.retry_after import retry_after
 
 URL = "https://dash-replenishment-service-na.amazon.com"
@@ -216,12 +217,12 @@ class Drs:
 
     def deregister(self):
         self._call("DELETE", "/registration", "DrsDeregisterInput@2.0", "DrsDeregisterResult@1.0")
-        self.lwa.invalidate()  # deregistration revoked it
+        self.lwa.forget(DEREGISTERED)  # deregistration revoked the tokens: never send them again
 
     def deregister_v1(self, model_id, serial):
         self._call("DELETE", "/deviceModels/%s/devices/%s/registration" % (
             quote(model_id), quote(serial)), "DrsDeregisterInput@1.0", "DrsDeregisterResult@1.0")
-        self.lwa.invalidate()
+        self.lwa.forget(DEREGISTERED)
 
     def cancel_test_orders(self, slot_id=None):
         path = "/testOrders" if slot_id is None else "/testOrders/slots/" + quote(slot_id)

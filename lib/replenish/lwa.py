@@ -5,12 +5,18 @@
 #             backoff_max_s=21600, log=print, rand=None)
 #   lwa.link(refresh_token)   # after the customer linked the device
 #   lwa.linked() -> bool
+#   lwa.why_unlinked() -> None while linked, else why not and how to link (for the console)
 #   lwa.access_token() -> str # cached until shortly before it expires, also across deep sleep
 #   lwa.refresh() -> str      # a new access token now
 #   lwa.invalidate()          # the service rejected the cached one
+#   lwa.forget(reason)        # REVOKED or DEREGISTERED: erase the tokens from flash now
 #
-# Failures: Unlinked (the refresh token was revoked: final until link() is
-# called again; no network call is made meanwhile), ConfigError (the client
+# The refresh token is kept in two copies (a mirrored store record): losing it
+# to one worn sector would need the customer to link the device again.
+#
+# Failures: Unlinked (the refresh token was revoked, or the device deregistered:
+# the token is erased at once and no network call is made until link() is
+# called again; the flash keeps why), ConfigError (the client
 # id/secret or the request is wrong: a human must fix the settings), TryLater
 # (LWA or the network failed: .retry_at says when to try, with exponential
 # backoff and jitter kept in flash, later if a 429/503 says Retry-After),
@@ -21,13 +27,21 @@ from replenish.http import quote
 from replenish.http_errors import HttpError
 from replenish.retry_after import retry_after
 
-REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": true}
+REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": REVOKED or DEREGISTERED}
 ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
 RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
 CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
                  "invalid_request", "invalid_scope")
 RELINK = ("link it again: run tools/link.py for this device, let the customer allow "
           "it, and copy link.json to the device (README, 'On a real board')")
+REVOKED = "revoked"  # LWA answered invalid_grant
+DEREGISTERED = "deregistered"  # drs.deregister() succeeded
+WHY = {
+    REVOKED: "Amazon revoked this device's authorization (the customer removed it from "
+             "their account, or it was deregistered)",
+    DEREGISTERED: "this device deregistered itself from Dash Replenishment",
+}
+NEVER_LINKED = "the device is not linked to an Amazon account"
 
 
 class LwaError(Exception):
@@ -35,8 +49,8 @@ class LwaError(Exception):
 
 
 class Unlinked(LwaError):
-    def __init__(self):
-        super().__init__("the device is not linked to an Amazon account: " + RELINK)
+    def __init__(self, why=NEVER_LINKED):
+        super().__init__(why + ": " + RELINK)
 
 
 class ConfigError(LwaError):
@@ -68,14 +82,32 @@ class Lwa:
         self.backoff_max_s = backoff_max_s
         self.log = log
         self.rand = rand or _random
+        self._forgotten = None  # the reason, also if erasing the token from flash failed
+        store.mirror(REFRESH)
 
     def __repr__(self):
         return "<Lwa %s>" % ("linked" if self.linked() else "unlinked")
 
     def linked(self):
-        return "token" in self.store.load(REFRESH, {})
+        return self.why_unlinked() is None
+
+    def why_unlinked(self):
+        return _why(self._refresh_record())
+
+    def _refresh_record(self):
+        if self._forgotten:
+            return {"unlinked": self._forgotten}
+        return self.store.load(REFRESH, {})
+
+    def _held(self):
+        """The refresh token, or Unlinked: nothing is sent for an unlinked device."""
+        record = self._refresh_record()
+        if "token" not in record:
+            raise Unlinked(_why(record))
+        return record["token"]
 
     def link(self, refresh_token):
+        self._forgotten = None
         self.store.save(REFRESH, {"token": refresh_token})
         self.store.delete(ACCESS)
         self.store.save(RETRY, {"failures": 0, "at": 0})
@@ -83,16 +115,24 @@ class Lwa:
     def invalidate(self):
         self.store.delete(ACCESS)
 
+    def forget(self, reason):
+        """The authorization is gone (REVOKED, DEREGISTERED): both copies of the
+        refresh token are overwritten with why, then the access token goes."""
+        self._forgotten = reason
+        self.store.save(REFRESH, {"unlinked": reason})
+        self.store.delete(ACCESS)
+        self.log("lwa: %s: its tokens are erased and nothing is sent until it is linked "
+                 "again; %s" % (WHY[reason], RELINK))
+
     def access_token(self):
+        self._held()  # a cached access token of an unlinked device is not used either
         cached = self.store.load(ACCESS)
         if cached and self.clock.now() < cached["expires"]:
             return cached["token"]
         return self.refresh()
 
     def refresh(self):
-        held = self.store.load(REFRESH, {}).get("token")
-        if not held:
-            raise Unlinked()
+        held = self._held()
         now = self.clock.now()
         retry = self.store.load(RETRY, {"failures": 0, "at": 0})
         if now < retry["at"]:
@@ -121,11 +161,8 @@ class Lwa:
             return access
         error = _error_code(resp)
         if error == "invalid_grant":
-            self.store.save(REFRESH, {"unlinked": True})  # the revoked token is useless
-            self.store.delete(ACCESS)
-            self.log("lwa: Amazon revoked this device's authorization (deregistered, or the "
-                     "customer removed it): no more service calls until linked again; " + RELINK)
-            raise Unlinked()
+            self.forget(REVOKED)
+            raise Unlinked(WHY[REVOKED])
         if resp.status >= 500 or resp.status == 429:
             raise self._backoff(retry, "LWA answered %d" % resp.status, resp)
         raise ConfigError("LWA refused the refresh grant (%d %s): check the client id, "
@@ -144,6 +181,12 @@ class Lwa:
         self.store.save(RETRY, {"failures": failures, "at": at})
         self.log("lwa: %s; retry in %d s" % (reason, at - now))
         return TryLater(reason, at)
+
+
+def _why(refresh_record):
+    if "token" in refresh_record:
+        return None
+    return WHY.get(refresh_record.get("unlinked"), NEVER_LINKED)
 
 
 def _error_code(resp):

@@ -6,6 +6,9 @@ from checks import expect
 from drs_device import TYPE as T
 from drs_device import Device
 
+from replenish.drs import RetryLater
+from replenish.lwa import Unlinked
+
 NOW = "2026-01-01T00:00:00Z"  # the virtual clock's start
 
 
@@ -119,6 +122,29 @@ def test_deregistration_v2_and_v1():
     d.drs.deregister_v1("model-1", "serial_42")
     check_call(d.last(), "DELETE", "/deviceModels/model-1/devices/serial_42/registration",
                "DrsDeregisterInput@1.0", "DrsDeregisterResult@1.0")
+
+
+def test_a_deregistered_device_forgets_its_tokens_and_calls_nobody():
+    for deregister in (lambda d: d.drs.deregister(),
+                       lambda d: d.drs.deregister_v1("model-1", "serial_42")):
+        d = Device()
+        d.drs.device_status(d.clock.now())  # an access token is cached
+        deregister(d)
+        flash = d.lwa.store.fs
+        assert not [name for name in flash.files if b"IwEB" in flash.files[name]]
+        assert "deregistered itself" in d.lwa.why_unlinked()
+        calls = len(d.net.requests)
+        err = expect(Unlinked, d.lwa.access_token)
+        assert "deregistered" in str(err) and "link it again" in str(err)
+        expect(Unlinked, d.drs.device_status, d.clock.now())
+        assert len(d.net.requests) == calls
+
+
+def test_a_failed_deregistration_keeps_the_device_linked():
+    d = Device()
+    d.answer("DELETE", "/registration", 500, {"message": "try later"})
+    expect(RetryLater, d.drs.deregister)
+    assert d.lwa.linked()
 
 
 def test_cancel_test_orders_one_slot_and_all():

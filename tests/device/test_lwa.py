@@ -5,7 +5,7 @@ from fake_amazon import CLIENT_ID, CLIENT_SECRET, LWA_HOST, REFRESH, FakeAmazon,
 from fake_amazon import json_reply as reply
 
 from replenish.http import Http
-from replenish.lwa import ConfigError, Lwa, LwaError, TryLater, Unlinked
+from replenish.lwa import REVOKED, ConfigError, Lwa, LwaError, TryLater, Unlinked
 from replenish.store import Store, StoreError
 from tools.sim.clock import VirtualClock
 from tools.sim.flash import FakeFlash, PowerCut
@@ -40,7 +40,6 @@ def linked(**kw):
     device = Device(**kw)
     device.lwa.link(REFRESH)
     return device
-
 
 
 def test_refresh_grant_on_the_wire():
@@ -118,23 +117,102 @@ def test_unchanged_refresh_token_is_not_rewritten():
     assert device.flash.writes == wear + 1  # only the new access token
 
 
+def tokens_in_flash(flash):
+    """Files that still hold a token (LWA tokens all start IwEB after the prefix)."""
+    return sorted(name for name in flash.files if b"IwEB" in flash.files[name])
+
+
 def test_revoked_authorization_unlinks_the_device_for_good():
     device = linked()
     device.lwa.access_token()
     device.amazon.revoke()
     device.lwa.invalidate()
     err = expect(Unlinked, device.lwa.access_token)
-    assert "link it again" in str(err)
+    assert "revoked" in str(err) and "link it again" in str(err)
     assert len([line for line in device.logs if "link it again" in line]) == 1
     calls = device.token_calls()
     later = device.wake()
     assert not later.lwa.linked()
+    assert "revoked" in later.lwa.why_unlinked()  # what the console says, after a reboot
     expect(Unlinked, later.lwa.access_token)
     expect(Unlinked, later.lwa.refresh)
     assert device.token_calls() == calls  # no more calls to Amazon
     device.amazon.refresh_tokens = ["Atzr|IwEBrelinked"]
     later.lwa.link("Atzr|IwEBrelinked")
+    assert later.lwa.why_unlinked() is None
     assert later.wake().lwa.access_token().startswith("Atza|")
+
+
+def test_invalid_grant_erases_every_copy_of_the_tokens_at_once():
+    device = linked()
+    device.lwa.access_token()
+    assert tokens_in_flash(device.flash) == ["data/lwa_access.rec", "data/lwa_refresh.mir",
+                                             "data/lwa_refresh.rec"]
+    device.amazon.revoke()
+    device.lwa.invalidate()
+    expect(Unlinked, device.lwa.access_token)
+    assert tokens_in_flash(device.flash) == []
+    requests = len(device.net.requests)
+    expect(Unlinked, device.lwa.access_token)  # the same wake, and every later one
+    expect(Unlinked, device.wake().lwa.access_token)
+    assert len(device.net.requests) == requests
+
+
+def test_a_power_cut_while_forgetting_never_leaves_a_usable_revoked_token():
+    # At each step of forgetting: either nothing was erased yet (the token is
+    # whole, the next wake finds out again), or the device is unlinked for good
+    # and a cached access token is not used either.
+    n = 0
+    while True:
+        n += 1
+        device = linked()
+        device.lwa.access_token()
+        device.flash.cut_at(n)
+        try:
+            device.lwa.forget(REVOKED)
+        except PowerCut:
+            pass
+        done = device.flash.cut_step is not None  # every step ran: the cut never came
+        device.flash.cut_step = None
+        after = device.wake()
+        requests = len(device.net.requests)
+        if after.lwa.linked():
+            assert not done and after.store.load("lwa_refresh") == {"token": REFRESH}, n
+        else:
+            expect(Unlinked, after.lwa.access_token)
+            assert len(device.net.requests) == requests, n
+        if done:
+            break
+    assert n > 4 and tokens_in_flash(device.flash) == []
+
+
+def test_a_worn_copy_of_the_refresh_token_is_replaced_from_its_mirror():
+    device = linked()
+    device.amazon.rotate = True
+    device.lwa.access_token()
+    rotated = device.amazon.refresh_tokens[0]
+    record = device.flash.files["data/lwa_refresh.rec"]
+    device.flash.files["data/lwa_refresh.rec"] = record[:20] + b"X" + record[21:]
+    device.clock.advance(3600)
+    later = device.wake()
+    assert later.lwa.access_token().startswith("Atza|")
+    assert form_decode(device.net.requests[-1].body)["refresh_token"] == rotated
+    assert later.logs == ["store: data/lwa_refresh.rec is corrupt (checksum mismatch); "
+                          "using its mirror"]
+    assert later.wake().store.load("lwa_refresh") == {"token": device.amazon.refresh_tokens[0]}
+
+
+def test_both_copies_worn_says_so_and_sends_nothing():
+    device = linked()
+    for ext in ("rec", "mir"):
+        device.flash.files["data/lwa_refresh." + ext] = b"worn"
+    later = device.wake()
+    err = expect(Unlinked, later.lwa.access_token)
+    assert "not linked" in str(err) and "link it again" in str(err)
+    assert later.logs == ["store: data/lwa_refresh.rec is corrupt (checksum mismatch) and "
+                          "data/lwa_refresh.mir is corrupt (checksum mismatch): no good copy "
+                          "is left"]
+    assert device.net.requests == []
 
 
 def test_configuration_errors_are_not_retried_as_outages():
