@@ -10,13 +10,42 @@ import gc
 import socket
 import ssl
 import sys
+import time
+
+HANDSHAKE_TIMED_OUT = "handshake timed out"
 
 
 class _Stream:
-    """CPython: its SSLSocket reads short, with the socket's timeout."""
+    """CPython: the handshake is driven here, non-blocking, against one
+    deadline: a blocking socket's timeout bounds each wait, not the whole
+    handshake, so a server that trickles it could hold a wake for ever.
+    After it, reads are short, with the socket's timeout."""
 
-    def __init__(self, tls, timeout_s):
+    handshaking = False
+
+    def __init__(self, ctx, sock, host, timeout_s):
+        import select
+
+        sock.setblocking(False)
+        tls = ctx.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
         self.tls = tls
+        deadline = time.monotonic() + timeout_s
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    waits = ([tls], [])
+                except ssl.SSLWantWriteError:
+                    waits = ([], [tls])
+                left = deadline - time.monotonic()
+                if left <= 0 or not any(select.select(waits[0], waits[1], [], left)[:2]):
+                    raise OSError(errno.ETIMEDOUT, HANDSHAKE_TIMED_OUT)
+        except BaseException:
+            tls.close()  # wrap_socket took the socket over: closing it is ours
+            raise
+        tls.settimeout(timeout_s)
         self.readinto = tls.recv_into
         self.write = tls.send
 
@@ -25,25 +54,38 @@ class _Stream:
 
 
 class _PolledStream:
-    """MicroPython: a blocking readinto/recv_into waits until the buffer is
-    full (its "no short reads" rule), which would stall on every response
-    shorter than the buffer. So after the handshake the socket turns
-    non-blocking, takes what is there, and poll() waits with the timeout."""
+    """MicroPython: wrap_socket's own handshake retries a socket timeout for
+    ever (seen: a stalled server held a wake past 240 s), and a blocking
+    readinto waits until the buffer is full (its "no short reads" rule). So
+    the socket is non-blocking from the start and poll() does the waiting.
+    Its ssl has no handshake call: the handshake runs inside the first write
+    (write answers None until it is done), within one deadline; after it,
+    each wait has the timeout."""
 
-    def __init__(self, tls, timeout_s):
+    def __init__(self, ctx, sock, host, timeout_s):
         import select
 
-        self.tls = tls
+        sock.setblocking(False)
+        self.tls = ctx.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+        self.handshaking = True
         self.timeout_ms = int(timeout_s * 1000)
-        tls.setblocking(False)
+        self.handshake_end = time.ticks_add(time.ticks_ms(), self.timeout_ms)
         self.poll = select.poll()
-        self.poll.register(tls, select.POLLIN)
+        self.poll.register(self.tls, select.POLLIN)
         self.POLLIN, self.POLLOUT = select.POLLIN, select.POLLOUT
 
     def _wait(self, event):
+        wait_ms = self.timeout_ms
+        if self.handshaking:  # the handshake's deadline is for all of it
+            wait_ms = time.ticks_diff(self.handshake_end, time.ticks_ms())
+            if wait_ms <= 0:
+                raise OSError(errno.ETIMEDOUT, HANDSHAKE_TIMED_OUT)
+        # While the handshake waits for the server, ssl's poll waits for
+        # that, whichever event is asked.
         self.poll.modify(self.tls, event)
-        if not self.poll.poll(self.timeout_ms):
-            raise OSError(errno.ETIMEDOUT, "timed out")
+        if not self.poll.poll(wait_ms):
+            raise OSError(errno.ETIMEDOUT, HANDSHAKE_TIMED_OUT if self.handshaking
+                          else "timed out")
 
     def readinto(self, buf):
         while True:
@@ -56,6 +98,7 @@ class _PolledStream:
         while True:
             n = self.tls.write(buf)
             if n:
+                self.handshaking = False
                 return n
             self._wait(self.POLLOUT)
 
@@ -102,10 +145,11 @@ class SocketConnector:
         return sock
 
     def wrap(self, sock, host, timeout_s):
-        sock.settimeout(timeout_s)  # the handshake, reads and writes inherit it
+        """The TLS stream; its handshake ends within timeout_s, and so does each
+        wait after it."""
         ctx = self.context()  # first: reading the CA files leaves garbage behind
         gc.collect()  # the TLS session's buffers are large: give them a clean heap
-        return STREAM(ctx.wrap_socket(sock, server_hostname=host), timeout_s)
+        return STREAM(ctx, sock, host, timeout_s)
 
 
 STREAM = _PolledStream if sys.implementation.name == "micropython" else _Stream

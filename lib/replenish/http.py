@@ -1,9 +1,10 @@
 # The project's own small HTTP/1.1 client over verified TLS.
 #
 #   http = Http(clock, connector, connect_timeout_s=10, io_timeout_s=10,
-#               request_timeout_s=30, max_response=16384, buffer_size=1024)
+#               request_timeout_s=30, max_response=16384)
 #   resp = http.request(method, url, headers=None, body=b"")  # -> Response
 #   resp.status, resp.header(name, default=None), resp.body, resp.json()
+#   (the body lives in the client's one buffer until the next request)
 #   http.close()                     # at the end of a wake
 #   http.connections, http.handshakes, http.requests   # for the energy budget
 #
@@ -12,13 +13,26 @@
 # transparently. Redirects are returned, never followed. A response larger
 # than max_response (headers included) is refused, so a hostile server cannot
 # exhaust the heap. Every failure is an HttpError whose .step says where:
-# dns, connect, handshake, write, read.
+# dns, connect, handshake, write, read, parse. Running out of heap anywhere
+# is OutOfMemory, never a bare MemoryError and never mistaken for an outage.
 #
 # Errors: replenish.http_errors; the response parser: replenish.http_reader.
 # The sockets come from a connector (connector.py on the device, the fakes of
 # tools/sim/net.py in tests): resolve(host, port), connect(addr, timeout_s),
-# wrap(sock, host, timeout_s) -> stream with readinto(buf), write(buf), close().
-from replenish.http_errors import ConnectionLost, HttpError, Timeout, TlsError, io_error, is_timeout
+# wrap(sock, host, timeout_s) -> stream with readinto(buf), write(buf), close()
+# and .handshaking: True while its handshake is still to finish, which then
+# happens within the first write (MicroPython's ssl has no handshake call).
+import gc
+
+from replenish.http_errors import (
+    ConnectionLost,
+    HttpError,
+    OutOfMemory,
+    Timeout,
+    handshake_error,
+    io_error,
+    is_timeout,
+)
 from replenish.http_reader import ResponseReader
 
 UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
@@ -57,13 +71,15 @@ def split_url(url):
 
 class Http:
     def __init__(self, clock, connector, connect_timeout_s=10, io_timeout_s=10,
-                 request_timeout_s=30, max_response=16384, buffer_size=1024):
+                 request_timeout_s=30, max_response=16384):
         self.clock = clock
         self.connector = connector
         self.connect_timeout_s = connect_timeout_s
         self.io_timeout_s = io_timeout_s
         self.request_timeout_s = request_timeout_s
-        self._reader = ResponseReader(self._check_deadline, max_response, buffer_size)
+        # Built with the client, while the heap is still whole: see http_reader.
+        self._reader = ResponseReader(self._check_deadline, max_response)
+        self._step = None  # where a request is: for the step of an OutOfMemory
         self._conns = {}
         self.connections = 0
         self.handshakes = 0
@@ -92,6 +108,7 @@ class Http:
             raise Timeout(step, host, "no answer within %d s" % self.request_timeout_s)
 
     def _open(self, host, port):
+        self._step = "dns"
         try:
             addr = self.connector.resolve(host, port)
         except OSError as err:
@@ -99,12 +116,14 @@ class Http:
         # getaddrinfo takes no timeout on either interpreter (lwIP bounds it on
         # the ESP32): the request's deadline is checked as soon as it returns.
         self._check_deadline("dns", host)
+        self._step = "connect"
         try:
             sock = self.connector.connect(addr, self.connect_timeout_s)
         except OSError as err:
             raise (Timeout if is_timeout(err) else HttpError)("connect", host, str(err))
         self.connections += 1
         self._check_deadline("connect", host)
+        self._step = "handshake"
         try:
             conn = self.connector.wrap(sock, host, self.io_timeout_s)
         except Exception as err:  # ssl raises OSError, ValueError or SSLError by port
@@ -112,9 +131,7 @@ class Http:
                 sock.close()
             except OSError:
                 pass  # the handshake error is the one worth reporting
-            if is_timeout(err):
-                raise Timeout("handshake", host, str(err))
-            raise TlsError("handshake", host, str(err) or type(err).__name__)
+            raise handshake_error(host, err)
         self.handshakes += 1
         self._conns[(host, port)] = conn
         return conn
@@ -149,16 +166,21 @@ class Http:
 
     def _exchange(self, key, head, body, method):
         host = key[0]
-        conn = self._conns.get(key) or self._open(host, key[1])
-        self.requests += 1
         try:
+            conn = self._conns.get(key) or self._open(host, key[1])
+            self.requests += 1
             # One write, so one TLS record and one TCP segment: a body sent
             # apart waits on Nagle's algorithm for the server's delayed ACK.
             self._write(conn, host, head + body if body else head)
+            self._step = "read"
             resp, keep = self._reader.read(conn, host, method)
         except HttpError:
             self._drop(key)
             raise
+        except MemoryError as err:
+            self._drop(key)  # whatever state the stream was left in
+            gc.collect()  # room for the caller to log and save its readings
+            raise OutOfMemory(self._step, host, str(err))
         if not keep:
             self._drop(key)
         return resp
@@ -167,11 +189,17 @@ class Http:
         mv = memoryview(data)
         sent = 0
         while sent < len(data):
+            self._step = "handshake" if conn.handshaking else "write"
             try:
                 n = conn.write(mv[sent:])
-            except OSError as err:
+            except Exception as err:  # the handshake's failures are ssl's kinds
+                if conn.handshaking:
+                    raise handshake_error(host, err)
+                self._step = "write"
+                if not isinstance(err, OSError):
+                    raise
                 raise io_error("write", host, err, True)
             if not n:
-                raise Timeout("write", host, "socket not writable")
+                raise Timeout(self._step, host, "socket not writable")
             sent += n
-            self._check_deadline("write", host)
+            self._check_deadline(self._step, host)

@@ -1,60 +1,122 @@
-# Reads HTTP/1.1 responses from a stream into one reused buffer: the status
-# line, headers, and a body by Content-Length, chunks or until the server
-# closes; never more than max_response bytes in all (headers included).
+# Reads HTTP/1.1 responses from a stream into ONE buffer, allocated once: the
+# status line, headers, and a body by Content-Length, chunks or until the
+# server closes, all in place; the body is a view of the buffer, parsed as
+# JSON without a copy, and valid until the next request.
+#
+# Why one buffer, allocated once and early: MicroPython's heap never moves an
+# object, so a large block needs a hole that size. A fresh body bytearray per
+# response (up to 16 KB) needs a hole that size on every call, and whether one
+# is left depends on every small allocation before it: the module names, the
+# length of the module search path (the clone's path), the order of imports.
+# That made the heap a wake needs jump by kilobytes between runs that differ
+# only in those details (issue 13). Allocated while the heap is still whole,
+# the buffer costs the same on every call and fragments nothing.
 import json
+import sys
 
-from replenish.http_errors import ConnectionLost, ProtocolError, Timeout, TooLarge, io_error
+from replenish.http_errors import (
+    ConnectionLost,
+    OutOfMemory,
+    ProtocolError,
+    Timeout,
+    TooLarge,
+    io_error,
+)
+
+# MicroPython's json parses any buffer where it lies; CPython's wants bytes.
+_parseable = bytes if sys.implementation.name != "micropython" else memoryview
+# The smallest buffer worth having: a token or status answer is under 2 KB.
+MIN_BUFFER = 2048
+
+
+def allocate(largest, make=bytearray):
+    """A bytearray of `largest` bytes, or of the most the heap can hold when it
+    cannot (halving, down to MIN_BUFFER)."""
+    size = largest
+    while True:
+        try:
+            return make(size)
+        except MemoryError:
+            if size <= MIN_BUFFER:
+                raise
+            size = max(MIN_BUFFER, size // 2)
 
 
 class Response:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, view, host):
         self.status = status
         self.headers = headers  # lower-case names
-        self.body = body
+        self.host = host
+        self._view = view  # into the reader's buffer: released by the next request
 
     def header(self, name, default=None):
         return self.headers.get(name.lower(), default)
 
+    def _body(self):
+        if self._view is None:
+            raise RuntimeError("a response's body is gone once the next request starts")
+        return self._view
+
+    @property
+    def body(self):
+        """The body as bytes (a copy)."""
+        return bytes(self._body())
+
     def json(self):
         """The body as JSON; ValueError if it is not JSON."""
-        return json.loads(self.body)
+        try:
+            return json.loads(_parseable(self._body()))
+        except MemoryError as err:
+            raise OutOfMemory("parse", self.host, str(err))
 
-    def __repr__(self):
-        return "<Response %d, %d bytes>" % (self.status, len(self.body))  # the body may hold tokens
+    def release(self):
+        self._view = None
+
+    def __repr__(self):  # the body may hold tokens
+        return "<Response %d, %d bytes>" % (self.status, len(self._view or b""))
 
 
 class ResponseReader:
-    def __init__(self, check_deadline, max_response, buffer_size):
+    def __init__(self, check_deadline, max_response):
         self.check_deadline = check_deadline  # (step, host): raises Timeout when time is up
         self.max_response = max_response
-        self._buf = bytearray(buffer_size)  # empty between responses
+        try:
+            # One byte over the cap: a read that fills it proves the response too large.
+            self._buf = allocate(max_response + 1)
+        except MemoryError as err:
+            raise OutOfMemory("buffer", "-", str(err))
         self._mv = memoryview(self._buf)
+        # What this device can hold: the cap, or less when the heap was short.
+        self.room = min(max_response, len(self._buf) - 1)
         self._start = self._end = 0
-        self._size = 0
+        self._last = None
 
     def read(self, conn, host, method):
         """(Response, keep): keep says whether the connection can carry another."""
+        if self._last is not None:
+            self._last.release()  # its body is about to be overwritten
+            self._last = None
         self._start = self._end = 0
-        try:
-            resp, keep = self._receive(conn, host, method)
-            # Bytes beyond the response are no answer to anything we sent:
-            # the server sent more than it announced, so the stream is unusable.
-            return resp, keep and self._end == self._start
-        finally:
-            self._start = self._end = 0
+        resp, keep = self._receive(conn, host, method)
+        self._last = resp
+        # Bytes beyond the response are no answer to anything we sent:
+        # the server sent more than it announced, so the stream is unusable.
+        return resp, keep and self._end == self._start
 
-    def _fill(self, conn, host, first):
-        """Read more into the buffer; the number of bytes, 0 at end of stream."""
-        if self._start == self._end:
-            self._start = self._end = 0
-        elif self._start > 0:  # move the unread tail to the front
-            n = self._end - self._start
-            self._mv[:n] = self._mv[self._start:self._end]
-            self._start, self._end = 0, n
-        if self._end == len(self._buf):
-            raise ProtocolError("read", host, "header line longer than the buffer")
-        n = self._read(conn, host, self._mv[self._end:], first)
+    def _need(self, host, end):
+        """The response needs the buffer up to `end`: refuse it if it can't have it."""
+        if end > self.max_response:
+            raise TooLarge("read", host, "response larger than %d bytes" % self.max_response)
+        if end > self.room:
+            raise OutOfMemory("read", host, "response larger than the %d bytes the heap "
+                              "could set aside" % self.room)
+
+    def _fill(self, conn, host, first=False):
+        """Read more after what is buffered; the number of bytes, 0 at end of stream.
+        It may fill the byte past the room: that proves the response too large."""
+        n = self._read(conn, host, self._mv[self._end:self.room + 1], first)
         self._end += n
+        self._need(host, self._end)
         return n
 
     def _read(self, conn, host, target, first):
@@ -73,20 +135,13 @@ class ResponseReader:
             if i >= 0:
                 line = bytes(self._mv[self._start:i])
                 self._start = i + 1
-                self._count(host, len(line) + 1)
                 return line[:-1] if line.endswith(b"\r") else line
-            first = first and self._end == self._start
+            first = first and self._end == 0
             if not self._fill(conn, host, first):
                 raise ConnectionLost("read", host, "connection closed by the server",
                                      before_response=first)
 
-    def _count(self, host, n):
-        self._size += n
-        if self._size > self.max_response:
-            raise TooLarge("read", host, "response larger than %d bytes" % self.max_response)
-
     def _receive(self, conn, host, method):
-        self._size = 0
         while True:
             status, version = self._status_line(conn, host)
             headers = self._headers(conn, host)
@@ -98,10 +153,11 @@ class ResponseReader:
             keep = False
         elif connection == "keep-alive":
             keep = True
+        at = self._start
         if method == "HEAD" or status in (204, 304):
-            body = b""
+            end = at
         elif "chunked" in headers.get("transfer-encoding", "").lower():
-            body = self._chunked(conn, host)
+            end = self._chunked(conn, host)
         elif "content-length" in headers:
             try:
                 length = int(headers["content-length"])
@@ -109,16 +165,14 @@ class ResponseReader:
                 raise ProtocolError("read", host, "bad Content-Length")
             if length < 0:
                 raise ProtocolError("read", host, "bad Content-Length")
-            self._count(host, length)
-            body = bytearray(length)
-            self._exact(conn, host, memoryview(body))
+            end = self._exact(conn, host, length)
         else:
-            body = self._until_closed(conn, host)
+            end = self._until_closed(conn, host)
             keep = False
-        return Response(status, headers, body), keep
+        return Response(status, headers, self._mv[at:end], host), keep
 
     def _status_line(self, conn, host):
-        line = self._line(conn, host, first=self._size == 0)
+        line = self._line(conn, host, first=self._start == 0)
         parts = line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
             raise ProtocolError("read", host, "not an HTTP/1.x status line")
@@ -138,20 +192,20 @@ class ResponseReader:
             except UnicodeError:
                 raise ProtocolError("read", host, "header is not text")
 
-    def _exact(self, conn, host, target):
-        """Fill target: first from the buffer, then straight from the socket."""
-        got = min(len(target), self._end - self._start)
-        target[:got] = self._mv[self._start:self._start + got]
-        self._start += got
-        while got < len(target):
-            n = self._read(conn, host, target[got:], False)
-            if not n:
+    def _exact(self, conn, host, length):
+        """The next `length` bytes, in the buffer from _start; returns their end."""
+        end = self._start + length
+        self._need(host, end)
+        while self._end < end:
+            if not self._fill(conn, host):
                 raise ConnectionLost("read", host, "body ended after %d of %d bytes"
-                                     % (got, len(target)))
-            got += n
+                                     % (length - (end - self._end), length))
+        self._start = end
+        return end
 
     def _chunked(self, conn, host):
-        body = bytearray()
+        """Chunk data moved down over the size lines, so the body is one run."""
+        body_end = self._start
         while True:
             line = self._line(conn, host)
             try:
@@ -163,21 +217,16 @@ class ResponseReader:
             if size == 0:
                 while self._line(conn, host):
                     pass  # trailers: read and ignored
-                return body
-            self._count(host, size)
-            old = len(body)
-            body.extend(bytes(size))
-            self._exact(conn, host, memoryview(body)[old:])
+                return body_end
+            n = self._end - self._start  # what was read past the size line
+            self._mv[body_end:body_end + n] = self._mv[self._start:self._end]
+            self._start, self._end = body_end, body_end + n
+            body_end = self._exact(conn, host, size)
             if self._line(conn, host):
                 raise ProtocolError("read", host, "chunk longer than announced")
 
     def _until_closed(self, conn, host):
-        body = bytearray(self._mv[self._start:self._end])
-        self._count(host, len(body))
-        self._start = self._end = 0
-        while True:
-            n = self._read(conn, host, self._mv, False)
-            if not n:
-                return body
-            self._count(host, n)
-            body.extend(self._mv[:n])
+        while self._fill(conn, host):
+            pass
+        self._start = self._end
+        return self._end

@@ -5,11 +5,13 @@ from replenish.http import Http
 from replenish.http_errors import (
     ConnectionLost,
     HttpError,
+    OutOfMemory,
     ProtocolError,
     Timeout,
     TlsError,
     TooLarge,
 )
+from replenish.http_reader import MIN_BUFFER, allocate
 from tools.sim.clock import VirtualClock
 from tools.sim.net import FakeNet, FakeReply
 
@@ -21,8 +23,7 @@ def setup(reply=None, handler=None, **net_options):
     clock = VirtualClock()
     net = FakeNet(clock, **net_options)
     net.serve("api.example.com", 443, handler or (lambda req: reply or FakeReply(200, BODY)))
-    return clock, net, Http(clock, net, request_timeout_s=30, max_response=4096, buffer_size=256)
-
+    return clock, net, Http(clock, net, request_timeout_s=30, max_response=4096)
 
 
 def test_request_on_the_wire_and_body_back_through_one_byte_reads():
@@ -211,7 +212,7 @@ def test_garbage_is_a_protocol_error():
                 b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
                 b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n",
                 b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-                b"HTTP/1.1 200 OK\r\nX: " + b"y" * 300 + b"\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
                 b"HTTP/1.1 200 OK\r\nX: \xff\xfe\r\n\r\n"):
         clock, net, http = setup(Raw(raw))
         err = expect(ProtocolError, http.request, "GET", URL)
@@ -243,3 +244,67 @@ def test_no_secret_in_errors_or_reprs():
     resp = http.request("GET", URL, {"Authorization": "Bearer Atza|secret"})
     for text in (str(err), repr(err), repr(resp), repr(http)):
         assert "secret" not in text and "Atz" not in text, text
+
+
+def test_a_response_exactly_at_the_cap_is_read_and_one_byte_more_is_refused():
+    body = b"y" * (4096 - len(FakeReply(200, b"y" * 4000).raw()) + 4000)
+    assert len(FakeReply(200, body).raw()) == 4096
+    clock, net, http = setup(FakeReply(200, body))
+    assert http.request("GET", URL).body == body
+    clock, net, http = setup(FakeReply(200, body + b"y"))
+    assert expect(TooLarge, http.request, "GET", URL).step == "read"
+
+
+def test_chunks_are_joined_in_place_through_one_byte_reads_up_to_the_cap():
+    body = b'{"pad": "' + b"z" * 3000 + b'"}'
+    clock, net, http = setup(FakeReply(200, body, chunked=5), read_size=1)
+    resp = http.request("GET", URL)
+    assert resp.body == body and len(resp.json()["pad"]) == 3000
+
+
+def test_a_body_is_gone_once_the_next_request_starts():
+    clock, net, http = setup()
+    first = http.request("GET", URL)
+    assert first.json()["hello"] == "world"
+    http.request("GET", URL)
+    expect(RuntimeError, first.json)  # never the next response's bytes under its name
+    expect(RuntimeError, lambda: first.body)
+
+
+def test_the_buffer_is_as_large_as_the_heap_can_hold():
+    def heap_of(free):
+        def make(size):
+            if size > free:
+                raise MemoryError("memory allocation failed, allocating %d bytes" % size)
+            return bytearray(size)
+        return make
+
+    assert len(allocate(16385, heap_of(100000))) == 16385
+    assert len(allocate(16385, heap_of(9000))) == 8192
+    assert len(allocate(16385, heap_of(MIN_BUFFER))) == MIN_BUFFER
+    expect(MemoryError, allocate, 16385, heap_of(MIN_BUFFER - 1))
+
+
+def test_running_out_of_memory_at_any_step_is_out_of_memory_and_named():
+    for lazy in (False, True):  # handshake in wrap (CPython) or in the first write (MicroPython)
+        for step, kind in (("dns", "memory"), ("connect", "memory"), ("handshake", "memory"),
+                           ("handshake", "alloc"), ("write", "memory")):
+            clock, net, http = setup(lazy_handshake=lazy)
+            net.fail(step, kind)
+            err = expect(OutOfMemory, http.request, "GET", URL)
+            assert err.step == step, (lazy, step, kind, err.step)
+            assert "out of memory" in str(err) and "not a network fault" in str(err)
+            assert http.request("GET", URL).status == 200  # the next attempt starts afresh
+
+
+def test_a_handshake_finished_by_the_first_write_fails_as_a_handshake():
+    for kind, error_type in (("cert", TlsError), ("timeout", Timeout)):
+        clock, net, http = setup(lazy_handshake=True)
+        net.fail("handshake", kind, seconds=10)
+        start = clock.now()
+        err = expect(error_type, http.request, "POST", URL, None, b"order")
+        assert err.step == "handshake", (kind, err.step)
+        assert clock.now() - start <= 10  # the stream's own deadline, not more
+        assert net.requests == [] and net.handshakes == 0  # nothing reached the server
+        assert http.request("GET", URL).status == 200
+        assert net.handshakes == 1

@@ -5,14 +5,17 @@
 # virtual clock.
 # Runs under CPython and the MicroPython unix port.
 #
-#   net = FakeNet(clock, read_size=None, drip_ms=0)
+#   net = FakeNet(clock, read_size=None, drip_ms=0, lazy_handshake=False)
 #   net.serve("api.amazon.com", 443, handler)   # handler(FakeRequest) -> FakeReply
 #   net.fail("handshake", "cert")               # the next handshake fails
+# lazy_handshake: as MicroPython's ssl, the handshake finishes within the
+# stream's first write (and fails there), not in wrap().
 #   Http(clock, net)
 import errno
 
 ECONNREFUSED = 111
 CERT_VERIFY_FAILED = -9984  # mbedTLS's code, as MicroPython raises it
+SSL_ALLOC_FAILED = -0x7F00  # mbedTLS could not get its buffers (the ESP32's IDF heap)
 
 
 class FakeRequest:
@@ -94,8 +97,11 @@ class FakeTcp:
 
 
 class FakeSocket:
-    def __init__(self, net, host, port, timeout_s):
+    def __init__(self, net, host, port, timeout_s, tls_host, handshaking):
         self.net = net
+        self.host = host
+        self.tls_host = tls_host  # the name the client expects on the certificate
+        self.handshaking = handshaking
         self.handler = net.hosts[(host, port)]
         self.timeout_s = timeout_s
         self.inbox = b""
@@ -108,6 +114,9 @@ class FakeSocket:
     def write(self, data):
         if self.closed:
             raise OSError(errno.EBADF, "closed")
+        if self.handshaking:
+            self.net._handshake(self.tls_host, self.host)
+            self.handshaking = False
         self.net._fault("write")
         if self.dead and self.net.dead_write_resets:
             raise OSError(errno.ECONNRESET, "reset")
@@ -171,8 +180,9 @@ class FakeSocket:
 
 
 class FakeNet:
-    def __init__(self, clock, read_size=None, drip_ms=0):
+    def __init__(self, clock, read_size=None, drip_ms=0, lazy_handshake=False):
         self.clock = clock
+        self.lazy_handshake = lazy_handshake
         self.read_size = read_size  # hand out at most this many bytes per read
         self.drip_ms = drip_ms  # time each read takes
         self.dead_write_resets = False  # a write to a closed connection: reset, or EOF later
@@ -186,8 +196,10 @@ class FakeNet:
         self.hosts[(host, port)] = handler
 
     def fail(self, step, kind="timeout", seconds=0):
-        """The next dns/connect/handshake/write step fails: timeout, refused,
-        cert, reset, or slow (takes `seconds`, then works)."""
+        """The next dns/connect/handshake/write step fails: timeout (after
+        `seconds`), refused, cert, reset, memory (MicroPython's heap is full),
+        alloc (mbedTLS can't get its buffers), or slow (takes `seconds`, then
+        works)."""
         self.faults.append((step, kind, seconds))
 
     def _fault(self, step):
@@ -206,6 +218,10 @@ class FakeNet:
                     raise OSError(CERT_VERIFY_FAILED, "certificate verify failed")
                 elif kind == "reset":
                     raise OSError(errno.ECONNRESET, "reset")
+                elif kind == "memory":
+                    raise MemoryError("memory allocation failed, allocating 16384 bytes")
+                elif kind == "alloc":
+                    raise OSError(SSL_ALLOC_FAILED, "MBEDTLS_ERR_SSL_ALLOC_FAILED")
                 else:
                     raise OSError(errno.EIO, kind)
                 return
@@ -222,8 +238,12 @@ class FakeNet:
         return FakeTcp(addr)
 
     def wrap(self, tcp, host, timeout_s):
+        if not self.lazy_handshake:
+            self._handshake(host, tcp.addr[0])
+        return FakeSocket(self, tcp.addr[0], tcp.addr[1], timeout_s, host, self.lazy_handshake)
+
+    def _handshake(self, host, served):
         self._fault("handshake")
-        if host != tcp.addr[0]:
+        if host != served:
             raise OSError(CERT_VERIFY_FAILED, "certificate is not for %s" % host)
         self.handshakes += 1
-        return FakeSocket(self, tcp.addr[0], tcp.addr[1], timeout_s)
