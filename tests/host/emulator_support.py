@@ -1,8 +1,14 @@
 """Shared by the emulator's tests: start an emulator on a virtual clock and
-talk to it the way a device does, with the standard library only."""
+talk to it the way a device does, with the standard library only.
+
+Emulators start STRICT (every deviation answered 400, see
+tools/emulator/deviations.py); a test of lenient behaviour passes
+strict=False. Deviations are only recorded, never failed here: many tests
+send bad requests on purpose and assert what was recorded."""
 
 import http.client
 import json
+import socket
 import ssl
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,7 +26,38 @@ SLOT_STATUS = {"expectedReplenishmentDate": "2026-01-20T10:00:00Z",
 
 def start_emulator(state_dir, **kw):
     kw.setdefault("start", START)
+    kw.setdefault("strict", True)
     return Emulator(state_dir=state_dir, **kw).start()
+
+
+def send_raw(emu, data, listener="drs", timeout=5):
+    """Send bytes as they are; return all the server answered before it closed."""
+    raw = socket.create_connection(("127.0.0.1", emu.listeners[listener].port), timeout=timeout)
+    sock = raw
+    if emu.ca_pem:
+        sock = ssl.create_default_context(cafile=emu.ca_pem).wrap_socket(
+            raw, server_hostname="localhost")
+    try:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+    finally:
+        sock.close()
+
+
+def raw_drs(device, method, path, types, body=b"", headers=(), version="HTTP/1.1"):
+    """One DRS request written by hand (the test chooses every header), closed after."""
+    lines = ["%s %s %s" % (method, path, version), "Host: localhost", "Connection: close",
+             "Authorization: Bearer " + device.access_token]
+    lines += ["%s: %s" % kv for kv in version_headers(*types).items()]
+    lines += ["%s: %s" % kv for kv in headers]
+    return send_raw(device.emu, ("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+
+def status_of_raw(answer):
+    return int(answer.split(b" ", 2)[1]) if answer else None
 
 
 class Reply:

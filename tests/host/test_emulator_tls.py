@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from emulator_support import DAY, Device, Host, new_device, running_emulator, start_emulator
+from emulator_support import (
+    DAY,
+    Device,
+    Host,
+    new_device,
+    running_emulator,
+    send_raw,
+    start_emulator,
+)
 
 from tools.emulator.listener import Listener
 
@@ -108,17 +116,6 @@ def test_http_1_0_and_connection_close_end_the_connection(emu):
     tls.close()
 
 
-def raw_request(emu, data, listener="drs"):
-    """Send bytes as they are; return what the server answered before closing."""
-    raw = socket.create_connection(("127.0.0.1", emu.listeners[listener].port), timeout=5)
-    tls = ssl.create_default_context(cafile=emu.ca_pem).wrap_socket(
-        raw, server_hostname="localhost")
-    tls.sendall(data)
-    answer = tls.recv(65536)
-    tls.close()
-    return answer
-
-
 @pytest.mark.parametrize("data, status", [
     (b"GET /subscriptionInfo HTTP/1.1\r\n\r\n", b"400"),            # no Host
     (b"GARBAGE\r\n\r\n", b"400"),
@@ -128,19 +125,7 @@ def raw_request(emu, data, listener="drs"):
      b"Content-Length: 2\r\n\r\nab", b"400"),
 ])
 def test_malformed_http_is_answered_and_closed(emu, data, status):
-    assert raw_request(emu, data).split(b" ")[1] == status
-
-
-def test_chunked_request_body_is_understood(emu):
-    device = new_device(emu)
-    body = b'{"mostRecentlyActiveDate": "2026-01-01T00:00:00Z"}'
-    head = ("POST /deviceStatus HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
-            "x-amzn-type-version: com.amazon.dash.replenishment.DrsDeviceStatusInput@1.0\r\n"
-            "x-amzn-accept-type: com.amazon.dash.replenishment.DrsDeviceStatusResult@1.0\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-            % device.access_token).encode()
-    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-    assert raw_request(emu, head + chunked).startswith(b"HTTP/1.1 200")
+    assert send_raw(emu, data).split(b" ")[1] == status
 
 
 def test_concurrent_clients_are_served(emu):

@@ -1,10 +1,16 @@
 """Validation of the JSON bodies DRS takes (drs-api.md): slot status and
-device status. Each failure says exactly which field is wrong and why."""
+device status. Each failure says exactly which field is wrong and why.
+
+What drs-api.md lets an emulator accept but a careful client would not send
+(a date without `Z`, a repeated key, more remaining than a full container
+holds) is noted as a deviation: served in lenient mode, 400 in strict mode.
+"""
 
 import json
-import math
+import re
 
-from tools.emulator import isodate
+from tools.emulator import isodate, safejson
+from tools.emulator.deviations import Deviation, note
 
 DATE, NUMBER = "date", "number"
 SLOT_STATUS = {"expectedReplenishmentDate": DATE, "remainingQuantityInUnit": NUMBER,
@@ -12,6 +18,7 @@ SLOT_STATUS = {"expectedReplenishmentDate": DATE, "remainingQuantityInUnit": NUM
                "lastUseDate": DATE}
 SLOT_STATUS_OPTIONAL = ("totalQuantityOnHand",)
 DEVICE_STATUS = {"mostRecentlyActiveDate": DATE}
+UTC_DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 
 
 class BodyError(Exception):
@@ -27,16 +34,21 @@ def json_object(req, what):
         raise BodyError("%s must be sent as application/json, not %s" % (what, ctype))
     if not req.body:
         raise BodyError("%s needs a JSON body" % what)
+    def repeated(key):
+        note(req, "duplicate_json_key", "%s repeats the key %s" % (what, key))
+
     try:
-        obj = json.loads(req.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+        obj = safejson.loads(req.body, on_duplicate=repeated)
+    except Deviation:
+        raise
+    except ValueError as e:
         raise BodyError("%s is not valid JSON: %s" % (what, e)) from None
     if not isinstance(obj, dict):
         raise BodyError("%s must be a JSON object" % what)
     return obj
 
 
-def _check_fields(obj, fields, optional, what):
+def _check_fields(req, obj, fields, optional, what):
     unknown = sorted(set(obj) - set(fields))
     if unknown:
         raise BodyError("%s has unknown field(s): %s" % (what, ", ".join(unknown)))
@@ -51,8 +63,10 @@ def _check_fields(obj, fields, optional, what):
                 isodate.parse(value)
             except ValueError as e:
                 raise BodyError("%s: %s %s" % (what, name, e)) from None
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
+            if not UTC_DATE_TIME.match(value):
+                note(req, "date_not_utc", "%s: %s %r is not a UTC date-time ending in Z"
+                     % (what, name, value))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise BodyError("%s: %s must be a number, not %s" % (what, name, json.dumps(value)))
         elif value < 0:
             raise BodyError("%s: %s must not be negative" % (what, name))
@@ -60,13 +74,18 @@ def _check_fields(obj, fields, optional, what):
 
 
 def slot_status(req):
-    obj = json_object(req, "slot status")
-    return _check_fields(obj, SLOT_STATUS, SLOT_STATUS_OPTIONAL, "slot status")
+    obj = _check_fields(req, json_object(req, "slot status"), SLOT_STATUS,
+                        SLOT_STATUS_OPTIONAL, "slot status")
+    if obj["remainingQuantityInUnit"] > obj["originalQuantityInUnit"]:
+        note(req, "remaining_exceeds_original", "slot status: remainingQuantityInUnit %s is "
+             "more than originalQuantityInUnit %s" % (obj["remainingQuantityInUnit"],
+                                                      obj["originalQuantityInUnit"]))
+    return obj
 
 
 def device_status(req):
     obj = json_object(req, "device status")
-    return _check_fields(obj, DEVICE_STATUS, (), "device status")
+    return _check_fields(req, obj, DEVICE_STATUS, (), "device status")
 
 
 def no_body(req, what):

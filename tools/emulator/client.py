@@ -66,6 +66,10 @@ class ControlClient:
     def cancel_order(self, instance_id):
         return self._call("POST", "cancel_order", locals_(locals()))
 
+    def force_order_state(self, instance_id, status):
+        """Pending, Shipped, Delivered (Closed), Canceled, resolving or Unknown."""
+        return self._call("POST", "force_order_state", locals_(locals()))
+
     def set_order_status_set(self, name):
         return self._call("POST", "set_order_status_set", locals_(locals()))
 
@@ -96,6 +100,15 @@ class ControlClient:
 
     def clear_requests(self):
         return self._call("POST", "clear_requests")
+
+    def deviations(self, rule=None, host=None):
+        return self._call("GET", "deviations", locals_(locals()))
+
+    def clear_deviations(self):
+        return self._call("POST", "clear_deviations")
+
+    def set_strict(self, strict):
+        return self._call("POST", "set_strict", locals_(locals()))
 
     def connections(self):
         return self._call("GET", "connections")

@@ -140,6 +140,7 @@ def authorize(state, req):
         return _back(redirect_uri, params)
     ticket = secrets.token_urlsafe(16)
     state.consents[ticket] = consent
+    state.touch()
     return html_reply(200, _form_html(state, ticket, consent))
 
 
@@ -148,6 +149,7 @@ def decide(state, req):
     pairs = parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True)
     form = dict(pairs)
     consent = state.consents.pop(form.get("ticket", ""), None)
+    state.touch()
     if consent is None or consent["expires_at"] <= state.now():
         return error_reply(400, "This consent page has expired or was already answered; "
                            "start linking again.")

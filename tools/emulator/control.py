@@ -11,7 +11,7 @@ import inspect
 import json
 from urllib.parse import parse_qsl
 
-from tools.emulator import faults, isodate, orders, registry
+from tools.emulator import faults, isodate, orders, registry, safejson
 from tools.emulator.masking import fingerprint
 from tools.emulator.replies import json_reply
 
@@ -64,6 +64,13 @@ def cancel_order(emu, instance_id):
     return orders.order_info(emu.state, order)
 
 
+def force_order_state(emu, instance_id, status):
+    """Move an order as fulfilment would: Pending, Shipped, Delivered/Closed,
+    Canceled, resolving (Order Resolution Flow) or Unknown."""
+    order = orders.force_state(emu.state, instance_id, status)
+    return orders.order_info(emu.state, order)
+
+
 def set_order_status_set(emu, name):
     if name not in orders.STATUS_SETS:
         raise ValueError("status set must be one of %s" % ", ".join(orders.STATUS_SETS))
@@ -77,13 +84,13 @@ def clock(emu):
 
 
 def advance_clock(emu, seconds):
-    emu.state.clock.advance(float(seconds))
+    emu.state.clock.advance(seconds)
     orders.catch_up(emu.state)
     return clock(emu)
 
 
 def set_clock(emu, now):
-    emu.state.clock.set(isodate.parse(now) if isinstance(now, str) else float(now))
+    emu.state.clock.set(isodate.parse(now) if isinstance(now, str) else now)
     orders.catch_up(emu.state)
     return clock(emu)
 
@@ -119,6 +126,25 @@ def connections(emu):
     return _connections(emu)
 
 
+def deviations(emu, rule=None, host=None):
+    """What clients sent that Amazon would refuse or a careful client would not:
+    rule broken, request line, answer. Strict tests expect none."""
+    return emu.deviations.entries(rule, host)
+
+
+def clear_deviations(emu):
+    emu.deviations.clear()
+    return []
+
+
+def set_strict(emu, strict):
+    """strict: every deviation is answered 400; lenient: served, only recorded."""
+    if not isinstance(strict, bool):
+        raise ValueError("strict must be true or false")
+    emu.deviations.strict = strict
+    return {"strict": strict}
+
+
 def notifications(emu, decoded=True, type=None):
     orders.catch_up(emu.state)
     decoded = decoded not in (False, "0", "false")
@@ -149,18 +175,20 @@ def state(emu):
     devices = {key: dict(dev, valid_access_tokens=live(st.access_tokens, key),
                          valid_refresh_tokens=live(st.refresh_tokens, key))
                for key, dev in st.devices.items()}
-    clients = {cid: dict(c, secret=fingerprint(c["secret"])) for cid, c in st.clients.items()}
-    return {"clock": clock(emu), "settings": st.settings, "models": st.models,
+    clients = {cid: dict(c, secret=fingerprint(registry.client_secret(st, cid)))
+               for cid, c in st.clients.items()}
+    return {"clock": clock(emu), "settings": st.settings, "strict": emu.deviations.strict,
+            "models": st.models,
             "clients": clients, "customers": st.customers, "devices": devices,
             "orders": order_list(emu), "notifications": len(st.notifications)}
 
 
 READS = {f.__name__: f for f in (clock, pending_faults, requests, connections, notifications,
-                                  order_list, state)}
+                                  order_list, state, deviations)}
 WRITES = {f.__name__: f for f in (
     create_model, create_customer, create_device, set_subscription, set_customer_problem,
-    deregister_device, cancel_order, set_order_status_set, advance_clock, set_clock,
-    inject_fault, clear_faults, clear_requests)}
+    deregister_device, cancel_order, force_order_state, set_order_status_set, advance_clock,
+    set_clock, inject_fault, clear_faults, clear_requests, clear_deviations, set_strict)}
 
 
 def index(emu):
@@ -182,13 +210,14 @@ def handle(emu, req):
         if req.method == "GET":
             kwargs = dict(parse_qsl(req.query))
         else:
-            kwargs = json.loads(req.body or b"{}")
+            kwargs = safejson.loads(req.body or b"{}")
             if not isinstance(kwargs, dict):
                 raise ValueError("the body must be a JSON object of arguments")
         with emu.state.lock:
             result = table[name](emu, **kwargs)
             if table is WRITES:
-                emu.state.save()
-    except (ValueError, LookupError, TypeError) as e:
+                emu.state.touch()
+        emu.state.save()  # outside the lock: the writer takes its own lock first
+    except (ValueError, LookupError, TypeError, ArithmeticError) as e:
         return json_reply(400, {"note": NOTE, "error": str(e)}, HEADERS)
     return json_reply(200, {"note": NOTE, "result": result}, HEADERS)

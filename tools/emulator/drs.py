@@ -5,6 +5,7 @@ marked with the Result type, X-Amzn-Requestid and X-Amz-Date."""
 import uuid
 
 from tools.emulator import bodies, isodate, orders, registry, tokens
+from tools.emulator.deviations import Deviation, note
 from tools.emulator.replies import json_reply
 from tools.emulator.service import Route
 
@@ -39,14 +40,15 @@ def error_reply(status, message, error_type=None, now=0):
 def _version(req, header, type_name, versions):
     value = req.header(header)
     expected = " or ".join(PREFIX + type_name + "@" + v for v in versions)
-    if value is None:
-        raise DrsError(400, "Missing header %s (expected %s)" % (header, expected),
-                       "ValidationException")
     for v in versions:
         if value == PREFIX + type_name + "@" + v:
             return v
-    raise DrsError(400, "Unsupported %s %r (expected %s)" % (header, value, expected),
-                   "ValidationException")
+    if value is None:
+        message = "Missing header %s (expected %s)" % (header, expected)
+    else:
+        message = "Unsupported %s %r (expected %s)" % (header, value, expected)
+    note(req, "version_header", message)
+    raise DrsError(400, message, "ValidationException")
 
 
 def _device(state, req):
@@ -80,12 +82,14 @@ def slot_status(state, req, key, slot):
     body = bodies.slot_status(req)
     state.devices[key]["slot_status"][slot] = dict(body, receivedAt=isodate.utc_seconds(
         state.now()))
+    state.touch()
 
 
 def device_status(state, req, key):
     body = bodies.device_status(req)
     state.devices[key]["device_status"] = dict(body, receivedAt=isodate.utc_seconds(
         state.now()))
+    state.touch()
 
 
 def subscription_info(state, req, key, version):
@@ -157,7 +161,10 @@ def _endpoint(handler, in_type, in_versions, out_type, out_versions):
             if handler is subscription_info:
                 args = (version,)
             result = handler(state, req, key, *args)
+        except Deviation as e:  # strict mode: noted already
+            return error_reply(400, str(e), "ValidationException", now)
         except bodies.BodyError as e:
+            note(req, "invalid_body", str(e))
             return error_reply(400, str(e), "ValidationException", now)
         except DrsError as e:
             return error_reply(e.status, e.message, e.error_type, now)

@@ -1,12 +1,18 @@
 """The emulator assembled: the world (state), three listeners on 127.0.0.1
-(LWA, DRS, control, each its own port as if separate hosts), the fault queue
-and the request recorder."""
+(LWA, DRS, control, each its own port as if separate hosts), the fault queue,
+the request recorder and the deviation log.
+
+`strict=True` (the default) answers 400 to every deviation (deviations.py):
+the firmware's tests run strict and expect `control.deviations() == []`.
+`strict=False` serves them as before and only records them.
+"""
 
 import sys
 from pathlib import Path
 
 from tools.emulator import certs, consent, control, drs, lwa
 from tools.emulator.client import ControlClient
+from tools.emulator.deviations import DeviationLog, request_line
 from tools.emulator.faults import FaultQueue
 from tools.emulator.listener import Listener
 from tools.emulator.recorder import Recorder
@@ -19,12 +25,15 @@ STATE_FILE = "state.json"
 
 class Emulator:
     def __init__(self, state_dir=DEFAULT_STATE_DIR, tls=True, clock="virtual", start=None,
-                 lwa_port=0, drs_port=0, control_port=0, idle_timeout=30.0, log=None):
+                 lwa_port=0, drs_port=0, control_port=0, idle_timeout=30.0, log=None,
+                 strict=True, max_connections=256, request_timeout=10.0,
+                 connection_lifetime=600.0):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state = State.open(self.state_dir / STATE_FILE, clock, start)
         self.faults = FaultQueue()
         self.recorder = Recorder()
+        self.deviations = DeviationLog(strict)
         self._log = log
         self._started = False
         self._paths = certs.ensure_certificates(self.state_dir) if tls else None
@@ -36,13 +45,16 @@ class Emulator:
         ], lwa.error_reply)
         drs_service = Service(self, drs.routes(), lambda status, message: drs.error_reply(
             status, message, now=self.state.now()))
+        limits = {"idle_timeout": idle_timeout, "max_connections": max_connections,
+                  "request_timeout": request_timeout,
+                  "connection_lifetime": connection_lifetime}
         self.listeners = {
             "lwa": Listener("lwa", lwa_service.handle, lwa_port, ctx,
-                                 idle_timeout=idle_timeout),
+                            on_bad_request=self._bad_request, **limits),
             "drs": Listener("drs", drs_service.handle, drs_port, ctx,
-                                 idle_timeout=idle_timeout),
+                            on_bad_request=self._bad_request, **limits),
             "control": Listener("control", lambda req: control.handle(self, req),
-                                     control_port, ctx, idle_timeout=idle_timeout),
+                                control_port, ctx, **limits),
         }
         self.control = ControlClient(self.control_url, self.ca_pem)
 
@@ -85,7 +97,7 @@ class Emulator:
     def stop(self):
         for listener in self.listeners.values():
             listener.stop()
-        self.state.save()
+        self.state.close()
 
     def __enter__(self):
         return self.start()
@@ -100,6 +112,17 @@ class Emulator:
     def reset_connection_stats(self):
         for listener in self.listeners.values():
             listener.reset_stats()
+
+    def _bad_request(self, host, conn_id, line, status, rule, message):
+        """A request the parser refused, or a 500: into the request log and the
+        deviation log, its request line masked like any recorded request."""
+        parts = (line or "").split(" ")
+        line = request_line(*parts) if len(parts) == 3 else (
+            "<%d bytes that are no request line>" % len(line) if line else None)
+        now = self.state.now()
+        self.recorder.record_rejection(host, conn_id, line, status, message, now)
+        self.deviations.record(host, rule, message, line, status, message, now)
+        self.log("%s %s -> %d (%s)" % (host, line, status, rule))
 
     def log(self, line):
         if self._log:

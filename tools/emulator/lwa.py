@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import parse_qsl, unquote
 
 from tools.emulator import registry, tokens
+from tools.emulator.deviations import note
 from tools.emulator.replies import json_reply
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
@@ -106,8 +107,10 @@ def _refresh(state, form, client_id):
     if rec is None or rec["revoked"] or rec["client_id"] != client_id \
             or not state.devices[rec["device"]]["registered"]:
         raise LwaError(400, "invalid_grant", "the refresh token is invalid or was revoked")
-    keep = None if state.clients[client_id]["rotate_refresh_tokens"] else token
-    return tokens.issue_tokens(state, rec["device"], client_id, refresh_token=keep)
+    if not state.clients[client_id]["rotate_refresh_tokens"]:
+        return tokens.issue_tokens(state, rec["device"], client_id, refresh_token=token)
+    rec["revoked"] = True  # rotated out: only the new refresh token works from now on
+    return tokens.issue_tokens(state, rec["device"], client_id)
 
 
 def token(state, req):
@@ -121,7 +124,8 @@ def token(state, req):
         client = state.clients.get(client_id)
         if client is None:
             raise LwaError(401, "invalid_client", "unknown client_id")
-        if secret is not None and not hmac.compare_digest(secret, client["secret"]):
+        if secret is not None and not hmac.compare_digest(
+                secret, registry.client_secret(state, client_id)):
             raise LwaError(401, "invalid_client", "client authentication failed")
         if grant in registry.GRANTS and grant not in client.get("grant_types", registry.GRANTS):
             raise LwaError(400, "unauthorized_client",
@@ -135,6 +139,8 @@ def token(state, req):
             raise LwaError(401, "invalid_client", "client_secret is missing")
         return json_reply(200, _refresh(state, form, client_id), headers)
     except LwaError as e:
+        if e.error in ("invalid_request", "unsupported_grant_type"):
+            note(req, "invalid_request", e.description)
         if e.status == 401:
             headers.append(("WWW-Authenticate", 'Basic realm="api.amazon.com"'))
         return json_reply(e.status, {"error": e.error, "error_description": e.description},

@@ -9,6 +9,8 @@ import hashlib
 import json
 from urllib.parse import unquote_plus
 
+from tools.emulator import safejson
+
 SECRET_FIELDS = ("client_secret", "refresh_token", "access_token", "code", "code_verifier",
                  "password")
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie")
@@ -57,8 +59,8 @@ def mask_body(body, content_type):
         return "<%d bytes, not UTF-8>" % len(body)
     if not text:
         return ""
-    try:
-        return json.dumps(_mask_obj(json.loads(text)))
+    try:  # safejson: a body nested 10000 deep must not break the recording
+        return json.dumps(_mask_obj(safejson.loads(text, on_duplicate=lambda key: None)))
     except ValueError:
         pass
     if "=" in text and "form-urlencoded" in (content_type or "form-urlencoded"):

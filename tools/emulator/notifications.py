@@ -29,6 +29,7 @@ def record(state, kind, device, when=None, **extra):
         "customerInfo": {"directedCustomerId": device["customer_id"]},
     }
     message.update(extra)
+    state.touch()
     state.notifications.append({
         "Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": TOPIC,
         "Subject": kind, "Message": json.dumps(message), "Timestamp": isodate.utc_millis(when)})

@@ -1,6 +1,7 @@
 """Every request to the emulated hosts, as a test may want to inspect it:
-secrets replaced by fingerprints, bodies as text, the answer's status and
-any fault injected."""
+secrets replaced by fingerprints, bodies as text, the answer's status, why
+it was refused (`reason`) and any fault injected. Requests the parser could
+not read are recorded too, from their request line."""
 
 import threading
 
@@ -16,15 +17,26 @@ class Recorder:
         self._entries = []
         self._seq = 0
 
-    def record(self, req, endpoint, status, fault, now):
-        entry = {
+    def record(self, req, endpoint, status, fault, now, reason=None):
+        self._add({
             "time": isodate.utc_seconds(now), "host": req.listener, "connection": req.conn_id,
             "method": req.method,
             "path": req.path + ("?" + mask_query(req.query) if req.query else ""),
             "endpoint": endpoint, "status": status, "fault": fault["kind"] if fault else None,
             "headers": {k: mask_header(k, v) for k, v in req.headers.items()},
-            "body": mask_body(req.body, req.header("content-type")),
-        }
+            "body": mask_body(req.body, req.header("content-type")), "reason": reason,
+        })
+
+    def record_rejection(self, host, conn_id, line, status, reason, now):
+        """A request the parser refused: what is known of it is its request line."""
+        parts = (line or "").split(" ")
+        method, path = parts[:2] if len(parts) == 3 else (None, line)
+        self._add({"time": isodate.utc_seconds(now), "host": host, "connection": conn_id,
+                   "method": method, "path": path,
+                   "endpoint": None, "status": status, "fault": None, "headers": {},
+                   "body": "", "reason": reason})
+
+    def _add(self, entry):
         with self._lock:
             self._seq += 1
             entry["seq"] = self._seq

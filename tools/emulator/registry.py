@@ -2,6 +2,8 @@
 them with their per-slot subscriptions. Every change a customer or maker
 would make on amazon.com goes through here and is notified."""
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -53,11 +55,12 @@ def create_model(state, model, slots, redirect_uris=None, rotate_refresh_tokens=
     if not set(grant_types) <= set(GRANTS):
         raise ValueError("grant_types must be among %s" % ", ".join(GRANTS))
     client_id = "amzn1.application-oa2-client." + secrets.token_hex(16)
-    state.clients[client_id] = {"secret": secrets.token_hex(32), "model": model,
+    state.clients[client_id] = {"model": model,
                                 "redirect_uris": list(redirect_uris or [DEFAULT_REDIRECT]),
                                 "rotate_refresh_tokens": bool(rotate_refresh_tokens),
                                 "grant_types": grant_types}
     state.models[model] = {"client_id": client_id, "slots": products}
+    state.touch()
     return model_credentials(state, model)
 
 
@@ -65,8 +68,16 @@ def model_credentials(state, model):
     m = state.models[model]
     client = state.clients[m["client_id"]]
     return {"device_model": model, "client_id": m["client_id"],
-            "client_secret": client["secret"], "redirect_uris": client["redirect_uris"],
+            "client_secret": client_secret(state, m["client_id"]),
+            "redirect_uris": client["redirect_uris"],
             "slots": [p["id"] for p in m["slots"]]}
+
+
+def client_secret(state, client_id):
+    """A client's secret: derived from the state's key, so that state.json never
+    holds it (a state saved before kept it in the record: still honoured)."""
+    legacy = state.clients[client_id].get("secret")
+    return legacy or hmac.new(state.secret_key, client_id.encode(), hashlib.sha256).hexdigest()
 
 
 def create_customer(state, name=None, problem=None):
@@ -83,6 +94,7 @@ def set_customer_problem(state, customer_id, problem):
     if problem is not None and problem not in PROBLEMS:
         raise ValueError("problem must be one of %s or null" % ", ".join(PROBLEMS))
     state.customers[customer_id]["problem"] = problem
+    state.touch()
     if problem is None:
         orders.resolve_customer(state, customer_id)
 

@@ -14,27 +14,28 @@ def _random_text(nbytes):
     return base64.urlsafe_b64encode(os.urandom(nbytes)).decode().rstrip("=")
 
 
-def _mint(table, prefix, nbytes, record):
+def _mint(state, table, prefix, nbytes, record):
     token = prefix + _random_text(nbytes)
     table[token_hash(token)] = record
+    state.touch()
     return token
 
 
 def issue_code(state, device, client_id, redirect_uri, challenge=None):
-    return _mint(state.codes, "", 15, {
+    return _mint(state, state.codes, "", 15, {
         "device": device, "client_id": client_id, "redirect_uri": redirect_uri,
         "code_challenge": challenge, "used": False, "revoked": False,
         "expires_at": state.now() + CODE_LIFETIME})
 
 
 def issue_refresh_token(state, device, client_id):
-    return _mint(state.refresh_tokens, "Atzr|", 340, {
+    return _mint(state, state.refresh_tokens, "Atzr|", 340, {
         "device": device, "client_id": client_id, "revoked": False, "issued_at": state.now()})
 
 
 def issue_tokens(state, device, client_id, refresh_token=None):
     """A fresh access token, and a refresh token (a new one unless one is kept)."""
-    access = _mint(state.access_tokens, "Atza|", 300, {
+    access = _mint(state, state.access_tokens, "Atza|", 300, {
         "device": device, "client_id": client_id, "revoked": False,
         "expires_at": state.now() + ACCESS_LIFETIME})
     if refresh_token is None:
@@ -61,3 +62,4 @@ def revoke_device(state, device):
         for rec in table.values():
             if rec["device"] == device:
                 rec["revoked"] = True
+    state.touch()
