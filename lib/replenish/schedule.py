@@ -10,6 +10,8 @@
 #
 #   t = next_session(now, serial, last_session, window, cold_boot_at)
 #   t <= now: this wake holds the session at t (policy.decide(..., session=t))
+#   next_radio(t, retry_at, waiting) -> when Wi-Fi comes on next (the console)
+#   sleep_s(now, period_s, radio_at) -> how long to sleep before the next wake
 #
 # The first wake ever (no session held yet) talks at once: the device was just
 # installed and linked, installations are spread by nature, and the installer
@@ -80,7 +82,8 @@ def cold_boot_delay(serial, spread_s=SPREAD_S):
 def next_session(now, serial, last_session, window=WHOLE_DAY, cold_boot_at=None,
                  spread_s=SPREAD_S):
     """The time of the session to hold next; <= now means this wake holds it.
-    last_session: when the last session was held (None: never)."""
+    last_session: the last session held, its scheduled time or the time it
+    was held (None: never); cold_boot_at: when this power-on began."""
     if last_session is None:
         return now
     offset = session_minute(serial, window) * 60
@@ -101,3 +104,15 @@ def next_radio(session_at, retry_at=None, waiting=False):
     if retry_at is None:
         return session_at
     return retry_at if waiting else max(session_at, retry_at)
+
+
+def sleep_s(now, period_s, radio_at):
+    """How long to sleep: a measuring period, cut short to wake at the next
+    radio time, so a session starts at the device's own minute, not at
+    whatever wake follows it. After a fleet-wide power cut every device wakes
+    in step: without this, their sessions would bunch at those shared wakes.
+    The wake at the session then sets the rhythm, so later sessions fall on
+    a regular wake and cost no extra one."""
+    if now < radio_at < now + period_s:
+        return radio_at - now
+    return period_s

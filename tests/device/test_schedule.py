@@ -1,7 +1,7 @@
 # When a device holds its daily radio session: its own minute of the day, a
 # fleet spread over the day, and no stampede after a fleet-wide power cut.
 from replenish import schedule
-from replenish.schedule import next_radio, next_session, session_minute
+from replenish.schedule import next_radio, next_session, session_minute, sleep_s
 
 DAY = 86400
 HOUR = 3600
@@ -157,3 +157,33 @@ def test_the_next_radio_time():
     assert next_radio(session, retry_at=session + HOUR) == session + HOUR
     assert next_radio(session, retry_at=session - 5 * HOUR) == session
     assert next_radio(session, retry_at=session - 5 * HOUR, waiting=True) == session - 5 * HOUR
+
+
+def test_a_wake_is_cut_short_to_land_on_the_session():
+    session = MIDNIGHT + 10 * HOUR + 17 * 60
+    assert sleep_s(session - 1800, HOUR, session) == 1800
+    assert sleep_s(session - 2 * HOUR, HOUR, session) == HOUR
+    assert sleep_s(session, HOUR, session) == HOUR  # due now or past: the usual period
+    assert sleep_s(session + 60, HOUR, session) == HOUR
+
+
+def test_a_fleet_waking_in_step_after_a_power_cut_still_calls_at_its_own_minutes():
+    boot = MIDNIGHT + 2 * DAY + 12 * HOUR  # every device powers on at the same second
+    sessions = []
+    for serial in fleet()[::4]:
+        last = MIDNIGHT + DAY + session_minute(serial) * 60  # the day before
+        t, held = boot, []
+        while len(held) < 2:  # hourly wakes, as the app runs them
+            at = next_session(t, serial, last, cold_boot_at=boot)
+            if at <= t:
+                held.append(t)
+                last = at
+                at = next_session(t, serial, last, cold_boot_at=boot)
+            t += sleep_s(t, HOUR, at)
+        assert held[1] % DAY == session_minute(serial) * 60  # back on its own minute
+        sessions.extend(held)
+    # In step, hourly wakes would put 50 of these sessions on one shared second.
+    assert busiest(sessions, 1) <= 2
+    # The densest stretch is the spread of the sessions missed before noon.
+    missed = len(sessions) // 4
+    assert busiest(sessions, 60) <= ceiling(missed * 60 / schedule.SPREAD_S)
