@@ -6,6 +6,7 @@
 # and under CPython, where the test imports it.
 import json
 import sys
+import time
 
 from replenish.connector import SocketConnector
 from replenish.drs import Drs, DrsError, RetryLater
@@ -22,7 +23,9 @@ MARK = "@@wake "
 
 def device(cfg, logs):
     clock = VirtualClock(int(cfg["now"]))
-    http = Http(clock, SocketConnector(Fs(), cfg["ca_files"]), max_response=8192)
+    http = Http(clock, SocketConnector(Fs(), cfg["ca_files"]),
+                io_timeout_s=cfg.get("io_timeout_s", 10),
+                max_response=cfg.get("max_response", 8192))
     lwa = Lwa(http, Store(FakeFlash(), log=logs.append), clock, cfg["client_id"],
               cfg["client_secret"], url=cfg["lwa_url"], log=logs.append)
     return clock, http, lwa, Drs(http, lwa, clock, url=cfg["drs_url"])
@@ -38,9 +41,10 @@ def sequence(cfg):
     steps.append(["refresh", lwa.refresh().startswith("Atza|")])
     steps.append(["subscription_info", drs.subscription_info()])
     now = clock.now()
-    drs.slot_status(slot, {"expectedReplenishmentDate": now + 5 * 86400,
-                           "remainingQuantityInUnit": 3.5, "originalQuantityInUnit": 10,
-                           "lastUseDate": now - 3600})
+    for each in cfg.get("slots") or [slot]:
+        drs.slot_status(each, {"expectedReplenishmentDate": now + 5 * 86400,
+                               "remainingQuantityInUnit": 3.5, "originalQuantityInUnit": 10,
+                               "lastUseDate": now - 3600})
     steps.append(["slot_status", True])
     drs.device_status(now)
     steps.append(["device_status", True])
@@ -61,6 +65,29 @@ def sequence(cfg):
     http.close()
     return {"steps": steps, "logs": logs,
             "counts": [http.connections, http.handshakes, http.requests]}
+
+
+def wake(cfg):
+    """The sequence as a wake ends it: done, or the failure it ended in. A
+    MemoryError here is one that escaped the firmware (tools/heapscan.py)."""
+    try:
+        return sequence(cfg)
+    except Exception as err:  # reported by type: what ended the wake is the finding
+        return {"error": type(err).__name__, "message": str(err)}
+
+
+def stall(cfg):
+    """One request to a server that never finishes the TLS handshake: the
+    error and how long the device waited, in real time."""
+    now_ms = getattr(time, "ticks_ms", None) or (lambda: int(time.monotonic() * 1000))
+    clock, http, lwa, drs = device(cfg, [])
+    began = now_ms()
+    try:
+        http.request("GET", cfg["lwa_url"] + "/")
+        error = None
+    except HttpError as err:
+        error = [type(err).__name__, err.step]
+    return {"error": error, "waited_ms": now_ms() - began}
 
 
 def refused(cfg):
@@ -108,7 +135,8 @@ def faults(cfg):
     return {"seen": seen, "counts": [http.connections, http.handshakes, http.requests]}
 
 
-RUNS = {"sequence": sequence, "refused": refused, "idle": idle, "faults": faults}
+RUNS = {"sequence": sequence, "wake": wake, "stall": stall, "refused": refused, "idle": idle,
+        "faults": faults}
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as f:

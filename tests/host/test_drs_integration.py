@@ -4,7 +4,10 @@ whole life of a link, TLS that refuses what it must, one connection per host."""
 
 import json
 import os
+import socket
 import subprocess
+import threading
+import time
 
 import device_wake
 import pytest
@@ -41,10 +44,13 @@ def wake(cfg, interpreter, tmp_path):
     path = tmp_path / "wake.json"
     path.write_text(json.dumps(cfg))
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(["lib", ".", ".frozen"]))
-    proc = subprocess.run(
-        [micropython_command(), "-X", "heapsize=" + DEVICE_HEAP,
-         str(ROOT / "tests" / "host" / "device_wake.py"), str(path)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    try:
+        proc = subprocess.run(
+            [micropython_command(), "-X", "heapsize=" + DEVICE_HEAP,
+             str(ROOT / "tests" / "host" / "device_wake.py"), str(path)],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    finally:
+        path.unlink()  # it holds the device's secrets
     for line in proc.stdout.splitlines():
         if line.startswith(device_wake.MARK):
             return json.loads(line[len(device_wake.MARK):])
@@ -138,3 +144,48 @@ def test_each_injected_fault_ends_in_an_error_the_device_can_act_on(emu, tmp_pat
     ]
     assert emu.control.pending_faults() == []
     assert len(emu.control.requests(endpoint="subscription_info")) == 7  # none sent twice
+
+
+class StallingServer:
+    """Accepts TCP and reads the ClientHello, then never finishes the
+    handshake: silent, or trickling a ServerHello record a byte at a time
+    (each byte inside a socket timeout, never the whole)."""
+
+    def __init__(self, trickle):
+        self.trickle = trickle
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.recv(4096)  # the ClientHello
+            record = b"\x16\x03\x03\x40\x00" + b"\x02" * 0x4000
+            for byte in record:
+                if self.stop.wait(0.3):
+                    return
+                if self.trickle:
+                    conn.sendall(bytes([byte]))
+
+    def close(self):
+        self.stop.set()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+@pytest.mark.parametrize("trickle", [False, True], ids=["silent", "trickling"])
+def test_a_server_that_stalls_the_handshake_costs_the_deadline_and_no_more(
+        tmp_path, interpreter, trickle):
+    server = StallingServer(trickle)
+    url = "https://localhost:%d" % server.port
+    cfg = {"run": "stall", "now": int(time.time()), "io_timeout_s": 2,
+           "ca_files": [str(ROOT / "certs" / "amazon-root-ca-1.der")], "client_id": "id",
+           "client_secret": "secret", "lwa_url": url, "drs_url": url}
+    try:
+        result = wake(cfg, interpreter, tmp_path)
+    finally:
+        server.close()
+    assert result["error"] == ["Timeout", "handshake"]
+    assert 1900 <= result["waited_ms"] <= 3500  # the 2 s deadline, for the whole handshake
