@@ -72,6 +72,25 @@ def test_rotating_client_hands_out_a_new_refresh_token(emu):
     assert again.status == 200
 
 
+def test_a_rotated_out_refresh_token_is_revoked(emu):
+    creds = emu.control.create_device(model="rotating", rotate_refresh_tokens=True)
+    newer = token_call(emu, creds_fields(creds)).json()["refresh_token"]
+    old = token_call(emu, creds_fields(creds))
+    assert old.status == 400 and old.json()["error"] == "invalid_grant"
+    newest = token_call(emu, creds_fields(creds, refresh_token=newer)).json()["refresh_token"]
+    assert token_call(emu, creds_fields(creds, refresh_token=newer)).status == 400
+    assert token_call(emu, creds_fields(creds, refresh_token=newest)).status == 200
+    dev = emu.control.state()["devices"]["rotating/" + creds["serial"]]
+    assert dev["valid_refresh_tokens"] == 1
+
+
+def test_a_client_that_keeps_its_token_keeps_it_valid(emu):
+    creds = emu.control.create_device(model="steady")
+    for _ in range(3):
+        body = token_call(emu, creds_fields(creds)).json()
+        assert body["refresh_token"] == creds["refresh_token"]
+
+
 @pytest.mark.parametrize("change, status, error", [
     ({"refresh_token": "Atzr|not-a-token"}, 400, "invalid_grant"),
     ({"client_secret": "wrong"}, 401, "invalid_client"),

@@ -4,7 +4,7 @@ the Order Resolution Flow and test orders, with their notifications."""
 import json
 
 import pytest
-from emulator_support import DAY, HOUR, new_device, running_emulator
+from emulator_support import DAY, HOUR, START, new_device, running_emulator
 
 from tools.emulator import ControlError
 
@@ -147,3 +147,105 @@ def test_clock_can_be_set_to_match_a_device(emu):
     assert emu.control.set_clock("2026-03-01T12:00:00Z")["iso"] == "2026-03-01T12:00:00Z"
     with pytest.raises(ControlError, match="only moves forward"):
         emu.control.advance_clock(-1)
+
+
+def test_standard_orders_run_whole_cycles_as_virtual_days_pass(emu):
+    device = new_device(emu, test_device=False)
+    seen = []
+    for cycle in range(3):
+        instance = device.replenish().json()["eventInstanceId"]
+        for _ in range(3):
+            seen.append((cycle, status_of(device, instance)[0]))
+            emu.control.advance_clock(DAY)
+        seen.append((cycle, status_of(device, instance)[0]))
+    assert seen == [(c, s) for c in range(3) for s in ("Pending", "Authorized", "Authorized",
+                                                        "Closed")]
+    assert kinds(emu).count("ItemShippedNotification") == 3
+    assert len({o["id"] for o in emu.control.orders()}) == 3
+
+
+@pytest.mark.parametrize("forced, status, open_", [
+    ("Shipped", "Authorized", True),
+    ("Delivered", "Closed", False),
+    ("Closed", "Closed", False),
+    ("Canceled", "Canceled", False),
+    ("Unknown", "Unknown", True),
+    ("resolving", "Pending", True),
+    ("Pending", "Pending", True),
+])
+def test_an_order_can_be_forced_into_each_state(emu, forced, status, open_):
+    device = new_device(emu, test_device=False)
+    instance = device.replenish().json()["eventInstanceId"]
+    info = emu.control.force_order_state(instance, forced)
+    assert info["orderInfoData"]["orderItems"][0]["status"] == status
+    assert status_of(device, instance)[0] == status
+    detail = device.replenish().json()["detailCode"]
+    assert detail == ("ORDER_INPROGRESS" if open_ else "STANDARD_ORDER_PLACED")
+
+
+def test_unknown_stays_unknown_until_forced_on(emu):
+    device = new_device(emu, test_device=False)
+    instance = device.replenish().json()["eventInstanceId"]
+    emu.control.force_order_state(instance, "Unknown")
+    emu.control.advance_clock(10 * DAY)
+    assert status_of(device, instance) == ("Unknown", None)
+    emu.control.force_order_state(instance, "Shipped")
+    assert kinds(emu)[-1] == "ItemShippedNotification"
+    emu.control.advance_clock(2 * DAY)
+    assert status_of(device, instance)[0] == "Closed"
+
+
+def test_forced_resolution_flow_cancels_after_72_hours(emu):
+    device = new_device(emu, test_device=False)
+    instance = device.replenish().json()["eventInstanceId"]
+    emu.control.force_order_state(instance, "resolving")
+    assert status_of(device, instance) == ("Pending", None)
+    emu.control.advance_clock(72 * HOUR)
+    assert status_of(device, instance) == ("Canceled", None)
+    assert kinds(emu)[-1] == "OrderCancelledNotification"
+
+
+def test_forcing_is_refused_where_it_makes_no_sense(emu):
+    device = new_device(emu, test_device=False)
+    first = device.replenish().json()["eventInstanceId"]
+    emu.control.force_order_state(first, "Canceled")
+    device.replenish()  # a second open order for the same slot
+    with pytest.raises(ControlError, match="already has the open order"):
+        emu.control.force_order_state(first, "Pending")
+    with pytest.raises(ControlError, match="status must be one of"):
+        emu.control.force_order_state(first, "Lost")
+    with pytest.raises(ControlError, match="no order"):
+        emu.control.force_order_state("amzn1.dash.v2.o.nothing", "Shipped")
+
+
+def test_old_status_set_shows_unknown_too(emu):
+    emu.control.set_order_status_set("old")
+    device = new_device(emu, test_device=False)
+    instance = device.replenish().json()["eventInstanceId"]
+    emu.control.force_order_state(instance, "Unknown")
+    assert status_of(device, instance)[0] == "Unknown"
+
+
+def test_the_clock_goes_back_only_when_set(emu):
+    from tools.emulator.clock import EmulatorClock
+    emu.control.advance_clock(DAY)
+    with pytest.raises(ControlError, match="only moves forward"):
+        emu.control.advance_clock(-0.5)
+    with pytest.raises(ControlError, match="not a JSON number"):
+        emu.control.advance_clock(float("nan"))
+    assert emu.control.clock()["iso"] == "2026-01-02T00:00:00Z"
+    for bad in (float("nan"), float("inf"), "1"):
+        with pytest.raises(ValueError, match="finite|number of seconds"):
+            EmulatorClock("virtual", START).advance(bad)
+    assert emu.control.set_clock("2025-12-31T00:00:00Z")["iso"] == "2025-12-31T00:00:00Z"
+
+
+def test_a_real_clock_ignores_the_wall_clock_stepping_back(monkeypatch):
+    from tools.emulator import clock as clock_module
+    wall = [1767225600.0]
+    monkeypatch.setattr(clock_module.time, "time", lambda: wall[0])
+    clock = clock_module.EmulatorClock("real")
+    first = clock.now()
+    wall[0] -= 3600  # NTP steps the host's clock back an hour
+    assert clock.now() >= first
+    assert abs(clock.now() - first) < 5

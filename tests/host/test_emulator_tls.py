@@ -5,6 +5,7 @@ import http.client
 import json
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from emulator_support import (
 )
 
 from tools.emulator.listener import Listener
+from tools.emulator.store import SAVE_DELAY
 
 emu = pytest.fixture(running_emulator, name="emu")
 
@@ -86,6 +88,45 @@ def test_state_file_holds_no_usable_token(tmp_path):
     text = (tmp_path / "state.json").read_text()
     assert device.creds["refresh_token"] not in text
     assert device.access_token not in text
+
+
+def test_state_file_holds_no_client_secret_yet_restarts_keep_it(tmp_path):
+    with start_emulator(tmp_path) as emu:
+        creds = emu.control.create_device(model="m")
+    assert creds["client_secret"] not in (tmp_path / "state.json").read_text()
+    with start_emulator(tmp_path) as emu:
+        assert emu.control.create_device(model="m")["client_secret"] == creds["client_secret"]
+        Device(emu, creds).login()
+
+
+def test_state_is_written_only_when_it_changed(tmp_path):
+    def written():
+        emu.state.save()  # what the background writer would do within SAVE_DELAY
+        return (tmp_path / "state.json").stat().st_ino  # each write is a new file
+
+    with start_emulator(tmp_path) as emu:
+        device = new_device(emu)
+        before = written()
+        for _ in range(5):  # reads change nothing
+            device.drs("GET", "/subscriptionInfo", "DrsSubscriptionInfoInput",
+                       "DrsSubscriptionInfoResult")
+            emu.control.requests()
+        assert written() == before
+        device.replenish()
+        assert written() != before
+
+
+def test_a_burst_of_changes_is_written_soon_in_one_go(tmp_path):
+    with start_emulator(tmp_path) as emu:
+        device = new_device(emu)
+        emu.state.save()
+        text = (tmp_path / "state.json").read_text()
+        for second in range(3):
+            device.drs("POST", "/deviceStatus", "DrsDeviceStatusInput", "DrsDeviceStatusResult",
+                       body={"mostRecentlyActiveDate": "2026-01-01T00:00:0%dZ" % second})
+        time.sleep(SAVE_DELAY * 3)
+        after = (tmp_path / "state.json").read_text()
+        assert after != text and "2026-01-01T00:00:02Z" in after
 
 
 def test_one_kept_alive_connection_per_host_for_a_whole_wake(emu):

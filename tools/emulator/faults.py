@@ -38,14 +38,21 @@ def make_fault(endpoint, kind, count=1, seconds=1.0, interval=0.05, retry_after=
     kind = str(kind)
     if kind not in KINDS:
         raise ValueError("unknown fault kind %r; one of: %s" % (kind, ", ".join(KINDS)))
-    if int(count) < 1:
-        raise ValueError("count must be at least 1")
     if kind == "429" and retry_after is None:
         retry_after = 30
-    return {"endpoint": endpoint, "kind": kind, "count": int(count),
-            "seconds": float(seconds), "interval": float(interval),
-            "retry_after": None if retry_after is None else int(retry_after),
-            "size": int(size)}
+    return {"endpoint": endpoint, "kind": kind, "count": _bounded("count", count, 1, 10 ** 6),
+            "seconds": float(_bounded("seconds", seconds, 0, 600, float)),
+            "interval": float(_bounded("interval", interval, 0, 60, float)),
+            "retry_after": None if retry_after is None else _bounded("retry_after", retry_after,
+                                                                     0, 86400),
+            "size": _bounded("size", size, 0, 16 * 1024 * 1024)}
+
+
+def _bounded(name, value, low, high, kind=int):
+    """A number from a client, in range: a count of 1e300 is a mistake, not a plan."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError("%s must be a number from %s to %s, not %r" % (name, low, high, value))
+    return kind(value)
 
 
 class FaultQueue:

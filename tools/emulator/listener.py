@@ -22,12 +22,30 @@ import time
 from tools.emulator.wire import DRIP, NORMAL, RESET, TRUNCATE, HttpError, Response, read_request
 
 WRITE_TIMEOUT = 10.0  # a client that stops reading cannot hold a thread longer
+LINGER, LINGER_READS = 1.0, 64  # after a refusal: at most 1 s and 4 MB read and dropped
 
 
 def start_thread(target, *args, name=None):
     thread = threading.Thread(target=target, args=args, daemon=True, name=name)
     thread.start()  # RuntimeError when the system has no thread left to give
     return thread
+
+
+def _linger(sock):
+    """Read, for a moment, what the client is still sending: closing a socket
+    with unread bytes sends a reset, which can destroy the answer in flight."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        ends = time.monotonic() + LINGER
+        for _ in range(LINGER_READS):
+            left = ends - time.monotonic()
+            if left <= 0:
+                return
+            sock.settimeout(left)
+            if not sock.recv(65536):
+                return
+    except OSError:
+        pass  # the client is gone: nothing left to protect
 
 
 class _DeadlineIO(io.RawIOBase):
@@ -225,6 +243,7 @@ class Listener:
         self._report(conn_id, err.line, err.status, err.rule, err.message)
         sock.settimeout(1.0)  # best effort: the client may not be reading either
         sock.sendall(resp.encode_head(False) + resp.body)
+        _linger(sock)
         return False
 
     def _report(self, conn_id, line, status, rule, message):
