@@ -3,7 +3,15 @@
 # password and the LWA client secret), both on flash, written at deployment.
 # A broken file stops the app with a message that names the file and the
 # field; nothing else is touched, so fixing the file and resetting is enough.
+# The secrets are registered with redact as they are read, so no log shows them.
+#
+#   cfg = load(fs)            # Config; ConfigError says what to fix
+#   load_device(fs)           # Device: model, serial, test_device (config.json only,
+#                             # for tools/link.py: a test device is linked as one)
+#   read_json(fs, name)       # one small JSON object file, every failure a ConfigError
 import json
+
+from replenish import redact
 
 CONFIG_FILE = "config.json"
 SECRETS_FILE = "secrets.json"
@@ -14,20 +22,40 @@ CA_FILES = ["certs/amazon-root-ca-1.der", "certs/amazon-root-ca-2.der",
             "certs/amazon-root-ca-3.der", "certs/amazon-root-ca-4.der",
             "certs/starfield-services-root-g2.der", "certs/digicert-global-root-g2.der"]
 ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+_"
+# Larger files are refused unread: the parsed JSON takes several times the
+# file's size of heap, and the board has about 110 KB for everything.
+MAX_FILE_BYTES = 8192
+# Every wake turns readings into a flash write at least; a shorter period is
+# a hot loop that keeps the CPU (and the radio, if anything is due) on.
+MIN_MEASURE_EVERY_S = 60
 
 
 class ConfigError(Exception):
     pass
 
 
-def _read_json(fs, name):
-    if not fs.exists(name):
-        raise ConfigError("%s is missing: copy it to the device (see README, 'Deploy')" % name)
+def read_json(fs, name):
+    size = 0
     try:
-        with fs.open(name) as f:
-            value = json.loads(f.read())
+        if not fs.exists(name):
+            raise ConfigError("%s is missing: copy it to the device (see README, "
+                              "'On a real board')" % name)
+        size = fs.size(name)
+        if size > MAX_FILE_BYTES:
+            raise ConfigError("%s is %d bytes, more than the %d the device reads: keep only "
+                              "what it needs and copy it again" % (name, size, MAX_FILE_BYTES))
+        with fs.open(name, "rb") as f:
+            value = json.loads(f.read().decode())  # the bytes go before the parse starts
+    except OSError as exc:
+        raise ConfigError("%s could not be read from flash (%s): copy it to the device again; "
+                          "if that fails too, the flash is failing" % (name, exc))
+    except UnicodeError:
+        raise ConfigError("%s is not UTF-8 text: save it as UTF-8 and copy it again" % name)
     except ValueError as exc:
-        raise ConfigError("%s is not valid JSON (%s)" % (name, exc))
+        raise ConfigError("%s is not valid JSON (%s): fix it and copy it again" % (name, exc))
+    except MemoryError:
+        raise ConfigError("%s (%d bytes) does not fit in the memory left: make it smaller and "
+                          "copy it again" % (name, size))
     if not isinstance(value, dict):
         raise ConfigError("%s must hold a JSON object" % name)
     return value
@@ -56,10 +84,10 @@ class Section:
                             bool: "true or false", list: "a list", dict: "an object"}[kind])
         return value
 
-    def positive(self, key, default=None):
+    def at_least(self, key, minimum, why, default=None):
         value = self.get(key, float, default)
-        if value <= 0:
-            self.fail(key, "greater than 0")
+        if value < minimum:
+            self.fail(key, "at least %g (%s)" % (minimum, why))
         return value
 
     def identifier(self, key):
@@ -73,13 +101,21 @@ class Section:
         return Section(self.get(key, dict), "%s.%s" % (self.where, key))
 
 
-class Config:
-    def __init__(self, data, secrets):
-        c = Section(data, CONFIG_FILE)
-        device = c.section("device")
+class Device:
+    """What the appliance is to DRS. A test device must be linked as one
+    (tools/link.py --test-device): then its orders are test orders."""
+
+    def __init__(self, data):
+        device = Section(data, CONFIG_FILE).section("device")
         self.model = device.identifier("model")
         self.serial = device.identifier("serial")
         self.test_device = device.get("test_device", bool, False, required=False)
+
+
+class Config(Device):
+    def __init__(self, data, secrets):
+        Device.__init__(self, data)
+        c = Section(data, CONFIG_FILE)
         self.wifi_ssid = c.section("wifi").get("ssid", str)
         service = c.section("service")
         self.client_id = service.get("client_id", str)
@@ -89,19 +125,30 @@ class Config:
             if not url.startswith("https://"):
                 service.fail(key, "an https:// URL (tokens never travel in clear)")
         self.ca_files = service.get("ca_files", list, CA_FILES)
-        self.measure_every_s = int(c.positive("measure_every_s", 3600))
+        self.measure_every_s = int(c.at_least(
+            "measure_every_s", MIN_MEASURE_EVERY_S, "seconds: a shorter period is a hot loop "
+            "that drains the battery and wears out the flash", 3600))
         self.battery = c.get("battery", bool, False, required=False)
         slots = c.get("slots", list)
         if not slots:
             c.fail("slots", "a list of at least one slot")
         self.slots = []
+        first = {}  # slot id -> where it first appears
         for i, slot in enumerate(slots):
             if not isinstance(slot, dict):
                 c.fail("slots[%d]" % i, "an object")
-            self.slots.append(Section(slot, "%s: slots[%d]" % (CONFIG_FILE, i)))
+            section = Section(slot, "%s: slots[%d]" % (CONFIG_FILE, i))
+            slot_id = section.get("id", str)
+            if slot_id in first:
+                raise ConfigError("%s: slots[%d] and slots[%d] both have the id '%s': each slot "
+                                  "needs its own" % (CONFIG_FILE, first[slot_id], i, slot_id))
+            first[slot_id] = i
+            self.slots.append(section)
         s = Section(secrets, SECRETS_FILE)
         self._wifi_password = s.get("wifi_password", str)
+        redact.register(self._wifi_password)
         self._client_secret = s.get("client_secret", str)
+        redact.register(self._client_secret)
 
     def __repr__(self):
         return "<Config %s/%s, %d slots>" % (self.model, self.serial, len(self.slots))
@@ -114,4 +161,8 @@ class Config:
 
 
 def load(fs):
-    return Config(_read_json(fs, CONFIG_FILE), _read_json(fs, SECRETS_FILE))
+    return Config(read_json(fs, CONFIG_FILE), read_json(fs, SECRETS_FILE))
+
+
+def load_device(fs):
+    return Device(read_json(fs, CONFIG_FILE))

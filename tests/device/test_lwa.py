@@ -18,19 +18,25 @@ class Device:
     """One wake of a device: its own RAM, the flash and the clock it keeps."""
 
     def __init__(self, flash=None, clock=None, net=None, amazon=None, secret=CLIENT_SECRET,
-                 rand=None):
+                 rand=None, http=None):
         self.clock = clock or VirtualClock()
         self.flash = flash or FakeFlash()
         self.net = net or FakeNet(self.clock)
         self.amazon = amazon or FakeAmazon(self.net, self.clock)
         self.logs = []
         self.store = Store(self.flash, log=self.logs.append)
-        self.lwa = Lwa(Http(self.clock, self.net), self.store, self.clock, CLIENT_ID, secret,
-                       url=URL, log=self.logs.append, rand=rand or (lambda: 0.5))
+        # The HTTP client's response buffer is allocated once, as at boot on the
+        # board, and small (a token answer is under 1 KB): a test builds many
+        # devices, and large buffers for each would fragment the 110 KB heap.
+        self.http = http or Http(self.clock, self.net, max_response=2048)
+        self.lwa = Lwa(self.http, self.store, self.clock, CLIENT_ID, secret, url=URL,
+                       log=self.logs.append, rand=rand or (lambda: 0.5))
 
     def wake(self, **kw):
-        """The same device after a deep sleep: RAM lost, flash and clock kept."""
-        return Device(self.flash, self.clock, self.net, self.amazon, **kw)
+        """The same device after a deep sleep: RAM lost (its connections too),
+        flash and clock kept."""
+        self.http.close()
+        return Device(self.flash, self.clock, self.net, self.amazon, http=self.http, **kw)
 
     def token_calls(self):
         return len([r for r in self.net.requests if r.path == "/auth/o2/token"])
@@ -40,6 +46,13 @@ def linked(**kw):
     device = Device(**kw)
     device.lwa.link(REFRESH)
     return device
+
+
+def linked_again(bench):
+    """A new linked device (its own flash and Amazon) on the bench's clock,
+    network and HTTP client: tests that try every step build dozens."""
+    bench.http.close()
+    return linked(clock=bench.clock, net=bench.net, http=bench.http)
 
 
 def test_refresh_grant_on_the_wire():
@@ -84,11 +97,12 @@ def test_rotated_refresh_token_is_in_flash_before_an_access_token_is_handed_out(
     # A power cut, then a flash error, at each step of a refresh in turn: the
     # flash holds the old refresh token or the rotated one, never neither,
     # and an access token is handed out only once the rotated one is stored.
+    bench = Device()
     for inject in ("cut_at", "fail_at"):
         n = 0
         while True:
             n += 1
-            device = linked()
+            device = linked_again(bench)
             device.amazon.rotate = True
             getattr(device.flash, inject)(n)
             try:
@@ -162,10 +176,11 @@ def test_a_power_cut_while_forgetting_never_leaves_a_usable_revoked_token():
     # At each step of forgetting: either nothing was erased yet (the token is
     # whole, the next wake finds out again), or the device is unlinked for good
     # and a cached access token is not used either.
+    bench = Device()
     n = 0
     while True:
         n += 1
-        device = linked()
+        device = linked_again(bench)
         device.lwa.access_token()
         device.flash.cut_at(n)
         try:
