@@ -96,7 +96,7 @@ def check_every_step(make, prepare, old, inject):
         assert make(fs).load("k") == {"token": "later"}
 
 
-def check_mirror_is_whole_again(prepare, old, inject):
+def check_mirror_is_whole_again(prepare, inject):
     """After an interrupted mirrored save, the next boot holds two good
     copies again: the record can wear out and the value is still there."""
     for n in range(1, steps_of_one_write(mirrored, prepare) + 1):
@@ -121,30 +121,28 @@ def fail(fs, n):
     fs.fail_at(n)
 
 
-def test_power_cut_at_every_step_of_every_write():
+def check_every_write(inject):
     for make in (plain, mirrored):
-        check_every_step(make, nothing, None, cut)
-        check_every_step(make, with_old, OLD, cut)
-        check_every_step(make, with_old_twice, OLD, cut)
-    check_every_step(plain, with_damaged_record, OLDER, cut)
-    check_every_step(mirrored, with_damaged_mirror, OLD, cut)
-    check_every_step(mirrored, with_unmirrored_record, OLD, cut)
+        check_every_step(make, nothing, None, inject)
+        check_every_step(make, with_old, OLD, inject)
+        check_every_step(make, with_old_twice, OLD, inject)
+    check_every_step(plain, with_damaged_record, OLDER, inject)
+    check_every_step(mirrored, with_damaged_mirror, OLD, inject)
+    check_every_step(mirrored, with_unmirrored_record, OLD, inject)
+
+
+def test_power_cut_at_every_step_of_every_write():
+    check_every_write(cut)
 
 
 def test_io_error_at_every_step_of_every_write():
-    for make in (plain, mirrored):
-        check_every_step(make, nothing, None, fail)
-        check_every_step(make, with_old, OLD, fail)
-        check_every_step(make, with_old_twice, OLD, fail)
-    check_every_step(plain, with_damaged_record, OLDER, fail)
-    check_every_step(mirrored, with_damaged_mirror, OLD, fail)
-    check_every_step(mirrored, with_unmirrored_record, OLD, fail)
+    check_every_write(fail)
 
 
 def test_a_mirrored_record_is_whole_again_after_any_interrupted_write():
     for inject in (cut, fail):
-        check_mirror_is_whole_again(with_old_twice, OLD, inject)
-        check_mirror_is_whole_again(with_damaged_mirror, OLD, inject)
+        check_mirror_is_whole_again(with_old_twice, inject)
+        check_mirror_is_whole_again(with_damaged_mirror, inject)
 
 
 def test_failed_write_is_not_mistaken_for_a_stored_value():
