@@ -18,16 +18,25 @@ from tools.emulator import Emulator
 INTERPRETERS = ["cpython", "micropython"]
 
 
+def no_deviations(emulator):
+    """The firmware is a careful client: the strict emulator saw nothing to refuse."""
+    found = emulator.control.deviations()
+    assert found == [], "the firmware deviated:\n" + "\n".join(
+        "%s: %s (%s -> %s)" % (d["rule"], d["detail"], d["request"], d["status"]) for d in found)
+
+
 @pytest.fixture
 def emu(tmp_path):
-    with Emulator(state_dir=tmp_path / "emulator") as emulator:
+    with Emulator(state_dir=tmp_path / "emulator", strict=True) as emulator:
         yield emulator
+        no_deviations(emulator)
 
 
 @pytest.fixture
 def impatient_emu(tmp_path):
-    with Emulator(state_dir=tmp_path / "emulator", idle_timeout=0.3) as emulator:
+    with Emulator(state_dir=tmp_path / "emulator", idle_timeout=0.3, strict=True) as emulator:
         yield emulator
+        no_deviations(emulator)
 
 
 def config(emu, run="sequence"):
@@ -109,6 +118,11 @@ def test_the_right_ca_and_name_are_accepted(emu, tmp_path, interpreter):
     # The control for the two refusals above: same call, trusted CA, right name.
     result = wake(config(emu, run="refused"), interpreter, tmp_path)
     assert result["error"] is None
+    # The run's probe (device_wake.refused: GET /) reached the host: a 404, the
+    # harness's own request, not the firmware's. Anything else would be one.
+    probe, = emu.control.deviations()
+    assert (probe["request"], probe["status"]) == ("GET / HTTP/1.1", 404)
+    emu.control.clear_deviations()
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS)

@@ -105,7 +105,8 @@ def test_help_documents_every_option():
     out = subprocess.run([sys.executable, "-m", "tools.emulator", "--help"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     for option in ("--state-dir", "--plain-http", "--lwa-port", "--drs-port", "--control-port",
-                   "--clock", "--start", "--idle-timeout", "--quiet"):
+                   "--clock", "--start", "--idle-timeout", "--lenient", "--max-connections",
+                   "--request-timeout", "--quiet"):
         assert option in out
 
 

@@ -47,6 +47,17 @@ def parse_args(argv):
                    help="starting time for a new state, ISO 8601 (e.g. 2026-01-01T00:00:00Z)")
     p.add_argument("--idle-timeout", type=float, default=30.0,
                    help="seconds a kept-alive connection may sit idle (default: %(default)s)")
+    p.add_argument("--lenient", action="store_true",
+                   help="serve what Amazon would refuse or a careful client would not send "
+                        "(HTTP/1.0, chunked bodies, dates without Z, ...) and only record it; "
+                        "by default each such deviation is answered 400. Either way GET "
+                        "<control_url>/control/deviations lists them")
+    p.add_argument("--max-connections", type=int, default=256,
+                   help="open connections per host; more are closed at once "
+                        "(default: %(default)s)")
+    p.add_argument("--request-timeout", type=float, default=10.0,
+                   help="seconds a request may take to arrive whole, so a slow client cannot "
+                        "hold a connection (default: %(default)s)")
     p.add_argument("--quiet", action="store_true",
                    help="no per-request log lines on stderr (they never contain secrets)")
     return p.parse_args(argv)
@@ -58,6 +69,8 @@ def main(argv=None):
         emu = Emulator(args.state_dir, tls=not args.plain_http, clock=args.clock,
                        start=args.start, lwa_port=args.lwa_port, drs_port=args.drs_port,
                        control_port=args.control_port, idle_timeout=args.idle_timeout,
+                       strict=not args.lenient, max_connections=args.max_connections,
+                       request_timeout=args.request_timeout,
                        log=None if args.quiet else log_to_stderr).start()
     except OSError as e:
         sys.exit("emulator: cannot listen (%s); choose other ports or 0 for free ones" % e)
