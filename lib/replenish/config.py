@@ -26,8 +26,10 @@ ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+_"
 # file's size of heap, and the board has about 110 KB for everything.
 MAX_FILE_BYTES = 8192
 # Every wake turns readings into a flash write at least; a shorter period is
-# a hot loop that keeps the CPU (and the radio, if anything is due) on.
+# a hot loop that keeps the CPU (and the radio, if anything is due) on. A
+# longer one than a day misses the daily device status DRS expects.
 MIN_MEASURE_EVERY_S = 60
+MAX_MEASURE_EVERY_S = 86400
 
 
 class ConfigError(Exception):
@@ -78,16 +80,19 @@ class Section:
             return default
         value = self.data[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # JSON allows any number of digits
+                self.fail(key, "a number of a sensible size")
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             self.fail(key, {str: "a string", int: "a whole number", float: "a number",
                             bool: "true or false", list: "a list", dict: "an object"}[kind])
         return value
 
-    def at_least(self, key, minimum, why, default=None):
+    def between(self, key, low, high, why, default=None):
         value = self.get(key, float, default)
-        if value < minimum:
-            self.fail(key, "at least %g (%s)" % (minimum, why))
+        if not low <= value <= high:  # NaN and infinities too
+            self.fail(key, "from %g to %g (%s)" % (low, high, why))
         return value
 
     def identifier(self, key):
@@ -125,9 +130,10 @@ class Config(Device):
             if not url.startswith("https://"):
                 service.fail(key, "an https:// URL (tokens never travel in clear)")
         self.ca_files = service.get("ca_files", list, CA_FILES)
-        self.measure_every_s = int(c.at_least(
-            "measure_every_s", MIN_MEASURE_EVERY_S, "seconds: a shorter period is a hot loop "
-            "that drains the battery and wears out the flash", 3600))
+        self.measure_every_s = int(c.between(
+            "measure_every_s", MIN_MEASURE_EVERY_S, MAX_MEASURE_EVERY_S, "seconds: a shorter "
+            "period is a hot loop that drains the battery and wears out the flash; a longer one "
+            "misses the daily device status", 3600))
         self.battery = c.get("battery", bool, False, required=False)
         slots = c.get("slots", list)
         if not slots:

@@ -144,9 +144,11 @@ def test_each_field_error_names_the_field():
     cases = [
         (("device", "serial"), "has space", "'serial' must be 1 to 64 characters"),
         (("device", "model"), None, "'model' is missing"),
-        (("measure_every_s",), -5, "'measure_every_s' must be at least 60 (seconds:"),
+        (("measure_every_s",), -5, "'measure_every_s' must be from 60 to 86400 (seconds:"),
         (("measure_every_s",), 0.5, "a hot loop that drains the battery and wears out the flash"),
-        (("measure_every_s",), 59, "'measure_every_s' must be at least 60"),
+        (("measure_every_s",), 59, "'measure_every_s' must be from 60 to 86400"),
+        (("measure_every_s",), 86401, "misses the daily device status"),
+        (("measure_every_s",), 10 ** 400, "'measure_every_s' must be"),
         (("measure_every_s",), "often", "'measure_every_s' must be a number"),
         (("service", "drs_url"), "http://drs.example", "'drs_url' must be an https:// URL"),
         (("slots",), [], "'slots' must be a list of at least one slot"),
