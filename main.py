@@ -1,12 +1,18 @@
-# Starts the firmware on the board it finds: the ESP32 on a real device, the
-# virtual device's board when the unix port runs it on the host.
+# Starts the firmware on the board it finds: the ESP32 on a real device. The
+# virtual device's power-on (tools/sim/power_on.py) hands in its own board as
+# sys.modules["virtual_board"], so nothing here imports host code.
 import sys
 
-from replenish import app
-
-if sys.platform == "esp32":
-    from replenish.board import Esp32Board as Board
+try:
+    from replenish import app
+except Exception as err:  # noqa: BLE001 - a broken deployment must leave the REPL free
+    print("replenish cannot start (%r): deploy it again with tools/deploy.py" % err)
 else:
-    from tools.sim.virtual import VirtualBoard as Board
+    handed = sys.modules.get("virtual_board")
+    if handed:
+        board = handed.board
+    else:
+        from replenish.board import Esp32Board
 
-app.run(Board())
+        board = Esp32Board()
+    app.run(board)

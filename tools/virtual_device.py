@@ -1,29 +1,35 @@
 """The virtual device: the MicroPython unix port running in a folder that
 stands for the board's flash, reachable on a pseudo-terminal the way a board
 is reachable on USB serial, so `mpremote connect <pty> resume ...` deploys to
-it and runs it exactly as it would a real ESP32.
+it and talks to its REPL exactly as it would to a real ESP32.
 
-The unix port exits on a soft reset, hence `resume` on every mpremote call.
+Like an ESP32 it loses everything at deep sleep: each wake is a new process
+that starts at boot.py (tools/sim/power_on.py builds the board from the world
+folder, tools/sim/virtual.py); the pty stays open across them, as a USB-UART
+bridge does. The runner wakes it again, can cut its power at any moment, and
+resets it when a wake hangs past the watchdog.
 
-    python -m tools.virtual_device --flash .virtual-device   # prints the pty, serves
+    python -m tools.virtual_device --flash .virtual-device   # prints the pty, serves a REPL
 """
 
 import argparse
+import json
 import os
 import select
 import subprocess
 import sys
 import threading
+import time
 import tty
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The unix port is a 64-bit build: pointers and objects take twice the room
-# they take on the ESP32's 32-bit one. The whole firmware's modules, loaded as
-# .mpy, take 116 KB here; on the ESP32 the frozen image keeps them in flash
-# (firmware/manifest.py). So the virtual device gets twice the 110 KB an
-# ESP32-WROOM leaves to Python; device tests keep the strict 110 KB.
-DEVICE_HEAP = "220k"
+# An ESP32 without PSRAM leaves Python about 110 KB, and the .mpy code that
+# mpremote deploys lives in that heap too. The 64-bit unix port needs about
+# 1.45 x the bytes of the 32-bit ESP32 for the same objects: 144k here.
+DEVICE_HEAP = "144k"
+POWER_ON = ROOT / "tools" / "sim" / "power_on.py"
+HUNG_S = 240  # a wake still running after this (real time) is reset as the watchdog would
 
 
 def micropython_command():
@@ -32,39 +38,49 @@ def micropython_command():
 
 
 class VirtualDevice:
-    def __init__(self, flash_dir, heap=DEVICE_HEAP, env=None):
+    def __init__(self, flash_dir, heap=DEVICE_HEAP, env=None, world_dir=None, console=None):
         self.flash = Path(flash_dir).resolve()
+        self.world = Path(world_dir).resolve() if world_dir else None
         self.heap = heap
         self.env = env or {}
+        self.console = console  # callable(bytes): what the board prints, also when no one listens
         self.proc = None
         self.port = None
+        self.wakes = 0
         self._stop = threading.Event()
 
-    def start(self):
-        self.flash.mkdir(parents=True, exist_ok=True)
+    def _spawn(self, *args):
         # What was deployed to the flash wins; the repository's tools/ stands in
         # for the simulated board that a real board would not need.
         path = os.pathsep.join([str(self.flash / "lib"), str(self.flash), str(ROOT), ".frozen"])
         env = dict(os.environ, MICROPYPATH=path, **self.env)
-        board_master, board_slave = os.openpty()
-        host_master, host_slave = os.openpty()
-        tty.setraw(board_slave)
-        tty.setraw(host_slave)
+        if self.world:
+            env["VIRTUAL_WORLD"] = str(self.world)
         self.proc = subprocess.Popen(
-            [micropython_command(), "-X", "heapsize=" + self.heap, "-i"],
-            stdin=board_slave, stdout=board_slave, stderr=board_slave,
+            [micropython_command(), "-X", "heapsize=" + self.heap, "-i", *args],
+            stdin=self._board_slave, stdout=self._board_slave, stderr=self._board_slave,
             cwd=self.flash, env=env, close_fds=True,
         )
-        os.close(board_slave)
+        return self.proc
+
+    def start(self):
+        """Powered, at the REPL (as a board held in safe mode): for deploying."""
+        self.flash.mkdir(parents=True, exist_ok=True)
+        board_master, self._board_slave = os.openpty()
+        host_master, host_slave = os.openpty()
+        tty.setraw(self._board_slave)
+        tty.setraw(host_slave)
         self._host_slave = host_slave  # kept open so the pty stays up between mpremote calls
         self.port = os.ttyname(host_slave)
+        self._spawn()
         threading.Thread(target=self._relay, args=(board_master, host_master), daemon=True).start()
         return self
 
     def _relay(self, board, host):
-        """Copies bytes both ways between the board's terminal and the one mpremote opens."""
+        """Copies bytes both ways between the board's terminal and the one
+        mpremote opens; across processes, as the USB-UART bridge stays up."""
         peer = {board: host, host: board}
-        while not self._stop.is_set() and self.proc.poll() is None:
+        while not self._stop.is_set():
             ready, _, _ = select.select([board, host], [], [], 0.2)
             for fd in ready:
                 try:
@@ -73,12 +89,66 @@ class VirtualDevice:
                     continue
                 if data:
                     os.write(peer[fd], data)
+                    if fd == board and self.console:
+                        self.console(data)
+
+    def _kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait()
+
+    def power_on(self):
+        """A reset: a fresh process runs boot.py and main.py from the flash."""
+        self._kill()
+        self.wakes += 1
+        return self._spawn(str(POWER_ON))
+
+    def world_state(self):
+        path = self.world / "world.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def wake(self, hung_s=HUNG_S):
+        """One wake to its end (deep sleep, watchdog, or a hang the watchdog
+        would end): how it ended, as the world recorded it."""
+        before = self.world_state()
+        proc = self.power_on()
+        try:
+            proc.wait(timeout=hung_s)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            self.power_cut(cause="watchdog", lost_s=hung_s)
+            return "hung"
+        after = self.world_state()
+        if after == before:
+            return "stopped"  # it ended without deep sleep: the REPL is up, or it died
+        return after["cause"]
+
+    def power_cut(self, cause="power-on", lost_s=0):
+        """Power lost between or during wakes: the RTC starts at 2000 again and
+        its memory is gone; the true time moves on."""
+        self._kill()
+        state = self.world_state()
+        if state is None:
+            return
+        state.update({"cause": cause, "us": state["us"] + int(lost_s * 1e6), "holds": {}})
+        if cause == "power-on":
+            state["rtc"] = None
+        (self.world / "world.json").write_text(json.dumps(state))
+
+    def cut_during_wake(self, after_s):
+        """Power lost `after_s` seconds into a wake, wherever the firmware is."""
+        proc = self.power_on()
+        try:
+            proc.wait(timeout=after_s)
+            return False  # the wake ended first
+        except subprocess.TimeoutExpired:
+            self.power_cut(lost_s=after_s + 60)
+            return True
 
     def stop(self):
         self._stop.set()
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self._kill()
         return self.proc.returncode if self.proc else None
 
     def __enter__(self):
@@ -98,7 +168,8 @@ def main(argv=None):
     with VirtualDevice(args.flash, args.heap) as dev:
         print(dev.port, flush=True)
         try:
-            dev.proc.wait()
+            while dev.proc.poll() is None:
+                time.sleep(0.5)
         except KeyboardInterrupt:
             pass
     return 0

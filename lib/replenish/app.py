@@ -1,51 +1,27 @@
-# The application, called by main.py with the board it runs on: load the
-# settings, build the device's parts, then run a wake every measuring period,
-# deep-sleeping between wakes on battery. A crash is written to the console
-# and to a small log on flash, then the board resets: a device in a cupboard
-# must come back by itself.
-import io
-import sys
-
-from level_probe import check_pin
-from replenish import config, safemode
+# The application, called by main.py with the board it runs on. One boot is
+# one wake on battery (deep sleep is a reset: the next wake starts again at
+# boot.py with an empty heap, only flash and RTC memory kept); on mains power
+# the wakes loop in one boot. Boot never escapes to the REPL and never loops:
+# a broken setting, a bad linking file or a failing flash is said on the
+# console and in crash.log in words that say what to fix, the device stays
+# reachable with mpremote for a while, then sleeps long. A crash in a wake is
+# counted across resets (crashes.py) and the board resets.
+from replenish import config, crashes, safemode
 from replenish.calibration import Calibration
-from replenish.clock import iso8601
-from replenish.connector import SocketConnector
 from replenish.cycle import SLOTS, Cycle
-from replenish.drs import Drs
-from replenish.http import Http
-from replenish.lwa import Lwa
+from replenish.rtcmem import RtcMemory
 from replenish.sensors import open_sensor
 from replenish.slots import Slot
+from replenish.status import wake_line
 from replenish.store import Store
 
-VERSION = "0.1.0"
-CRASH_LOG = "crash.log"
-CRASH_LOG_MAX = 2048  # bytes kept: the last traceback, not a growing file
+VERSION = "0.2.0"
 LINK_FILE = "link.json"  # {"refresh_token": "Atzr|..."}, written by tools/link.py
-WATCHDOG_MS = 120000  # longer than any wake: TLS handshakes take seconds
+LINK_MAX = 4096  # a refresh token is ~460 characters
+WATCHDOG_MS = 120000  # longer than a wake's budget (cycle.BUDGET_MS)
 FEED_MS = 30000
-
-
-def format_exception(exc):
-    buf = io.StringIO()
-    if hasattr(sys, "print_exception"):
-        sys.print_exception(exc, buf)  # MicroPython
-    else:
-        import traceback
-
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=buf)
-    return buf.getvalue()
-
-
-def log_crash(board, exc):
-    text = format_exception(exc)
-    print("crash:", text)
-    try:
-        with board.fs.open(CRASH_LOG, "w") as f:
-            f.write(text[-CRASH_LOG_MAX:])
-    except OSError as err:
-        print("crash: could not write", CRASH_LOG, err)
+REACHABLE_S = 120  # after a boot error: time to connect with mpremote...
+REST_S = 86400  # ...then sleep this long before trying again
 
 
 def take_link(board, lwa, log):
@@ -53,17 +29,36 @@ def take_link(board, lwa, log):
     file goes: the token lives on only in the store."""
     import json
 
-    with board.fs.open(LINK_FILE) as f:
-        token = json.loads(f.read()).get("refresh_token")
-    if not token:
-        raise config.ConfigError("%s holds no refresh_token" % LINK_FILE)
+    redo = "copy a new link.json made by tools/link.py to the device"
+    try:
+        with board.fs.open(LINK_FILE) as f:
+            text = f.read(LINK_MAX + 1)
+        if len(text) > LINK_MAX:
+            raise ValueError("larger than %d bytes" % LINK_MAX)
+        token = json.loads(text).get("refresh_token")
+    except (OSError, ValueError, AttributeError) as err:
+        raise config.ConfigError("%s is unreadable (%s): %s" % (LINK_FILE, err, redo))
+    if not isinstance(token, str) or not token.startswith("Atzr|"):
+        raise config.ConfigError("%s holds no refresh token: %s" % (LINK_FILE, redo))
     lwa.link(token)
     board.fs.remove(LINK_FILE)
     log("linked to the customer's Amazon account")
 
 
-def build(board, cfg, log=print):
-    store = Store(board.fs, log=log)
+def network(board, cfg, store, log):
+    """The service side, built only when a wake talks: a quiet wake's heap
+    holds none of it."""
+    from replenish.drs import Drs
+    from replenish.http import Http
+    from replenish.lwa import Lwa
+
+    http = Http(board.clock, board.connector(cfg.ca_files))
+    lwa = Lwa(http, store, board.clock, cfg.client_id, cfg.client_secret(),
+              url=cfg.lwa_url, log=log)
+    return Drs(http, lwa, board.clock, url=cfg.drs_url), lwa
+
+
+def build(board, cfg, store, rtc, log=print):
     calibration = Calibration(store)
     saved = store.load(SLOTS, {})
     slots, sensors = [], {}
@@ -72,60 +67,101 @@ def build(board, cfg, log=print):
         slot_id = section.get("id", str)
         try:
             slots.append(Slot(data, saved.get(slot_id)))
-            if section.section("sensor").get("type", str) == "probe":
-                check_pin(data["sensor"]["pin"])  # ADC2 can't be read with Wi-Fi on
         except (KeyError, TypeError, ValueError) as err:
             raise config.ConfigError("%s: %s" % (section.where, err))
         try:
             sensors[slot_id] = open_sensor(board, data, calibration.get(slot_id))
         except (KeyError, TypeError, ValueError) as err:
+            if "ADC2" in str(err):  # wiring, not calibration: a person must move the probe
+                raise config.ConfigError("%s: %s" % (section.where, err))
             # The slot stays faulty, so nothing is reported or ordered from it.
             sensors[slot_id] = "cannot be read: %s" % err
             log("slot %s: %s" % (slot_id, sensors[slot_id]))
-    http = Http(board.clock, SocketConnector(board.fs, cfg.ca_files))
-    lwa = Lwa(http, store, board.clock, cfg.client_id, cfg.client_secret(),
-              url=cfg.lwa_url, log=log)
+    cycle = Cycle(board, store, slots, sensors, lambda: network(board, cfg, store, log),
+                  lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log, rtc=rtc,
+                  test_device=cfg.test_device, serial=cfg.serial)
     if board.fs.exists(LINK_FILE):
-        take_link(board, lwa, log)
-    drs = Drs(http, lwa, board.clock, url=cfg.drs_url)
-    return Cycle(board, store, slots, sensors, drs, lwa,
-                 lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log)
+        from replenish.lwa import Lwa
+
+        # Taking the token is a store write: no network side needed for it.
+        take_link(board, Lwa(None, store, board.clock, cfg.client_id, cfg.client_secret()), log)
+    return cycle
+
+
+def rest(board, why, console=print, dog=None):
+    """Boot can't go on: say why, stay reachable for mpremote, then sleep long."""
+    console("%s\nthe device stays reachable with mpremote for %d s, then sleeps %d h"
+          % (why, REACHABLE_S, REST_S // 3600))
+    pause(board, dog, REACHABLE_S * 1000)
+    board.deep_sleep(REST_S * 1000)
 
 
 def pause(board, dog, ms):
-    """Mains power: wait for the next wake, feeding the watchdog."""
+    """Wait, feeding the watchdog if there is one."""
     while ms > 0:
         step = min(ms, FEED_MS)
         board.clock.sleep_ms(step)
-        dog.feed()
+        if dog:
+            dog.feed()
         ms -= step
 
 
-def run(board):
-    print("replenish", VERSION, "on", board.name)
+def before_sleep(board, cycle):
+    """What must not stay on through deep sleep: the radio, and the HX711s,
+    which power down only while their clock line is held high."""
+    board.wlan().active(False)
+    for sensor in cycle.sensors.values():
+        if hasattr(sensor, "sleep"):
+            sensor.sleep()
+
+
+def run(board, console=print):
+    """One boot: on battery it ends in deep sleep (or a reset), on mains it
+    loops wakes. `console` is the serial console (print)."""
+    console("replenish %s on %s - %s" % (VERSION, board.name, board.reset_cause()))
     why = safemode.requested(board)
     if why:
-        print("safe mode:", why, "- the app does not start")
+        rest(board, "safe mode: %s - the app does not start" % why, console)
         return "safe-mode"
+    rtc = RtcMemory(board)
     try:
+        store = Store(board.fs)
+        counted = crashes.Crashes(board, store, rtc, console)
+        why = counted.safe_mode()
+        if why:
+            rest(board, "safe mode: " + why, console)
+            return "safe-mode"
+        backoff = counted.backoff_s()
+        if backoff:
+            console("%d crashes in a row: sleeping %d min before the next try"
+                  % (counted.count, backoff // 60))
+            board.deep_sleep(backoff * 1000)
         cfg = config.load(board.fs)
-        cycle = build(board, cfg)
-    except config.ConfigError as err:
-        print("configuration error:", err)
-        print("fix the file on the device (mpremote), then reset it")
-        return "config-error"
+        cycle = build(board, cfg, store, rtc, console)
+    except Exception as err:  # noqa: BLE001 - boot must never escape to the REPL
+        words = str(err) if isinstance(err, config.ConfigError) else crashes.format_exception(err)
+        crashes.write_log(board, "boot failed: %s\nfix the file on the device (mpremote), "
+                          "then reset it" % words, console)
+        rest(board, "the app did not start", console)
+        return "boot-error"
     dog = board.watchdog(WATCHDOG_MS)
-    period_ms = cfg.measure_every_s * 1000
+    units = dict((s.data.get("id"), s.data.get("unit", "units")) for s in cfg.slots)
+    period_s = cfg.measure_every_s
     while True:
         try:
-            outcome = cycle.wake()
-        except Exception as exc:
-            log_crash(board, exc)
+            outcome = cycle.wake(dog.feed)
+        except Exception as exc:  # noqa: BLE001 - counted, logged, and the board resets
+            counted.record(exc)
             board.reset()
             return "crashed"  # only where reset() returns: the simulated board
-        print("wake", iso8601(board.clock.now()) + ":", outcome)
+        counted.clear()
+        now = board.clock.now()
+        console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + period_s))
         dog.feed()
         if cfg.battery:
-            board.deep_sleep(period_ms)  # the board starts again at boot.py
+            before_sleep(board, cycle)
+            rtc.save()
+            board.deep_sleep(period_s * 1000)  # the board starts again at boot.py
         else:
-            pause(board, dog, period_ms)
+            rtc.save()
+            pause(board, dog, period_s * 1000)

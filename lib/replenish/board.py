@@ -1,13 +1,17 @@
-# The ESP32 board: the only module of the firmware that touches `machine`,
-# `network` and `ntptime`. Everything else is handed this object (or what it
+# The ESP32 board: the only module of the firmware that touches `machine`
+# and `network`. Everything else is handed this object (or what it
 # hands out), so the same code runs on the simulated board in tools/sim/.
 import time
 
 import machine
 import network
 
-from replenish.clock import days_from_civil
+from replenish.clock import civil_from_days, days_from_civil
 from replenish.fs import Fs
+
+NTP_HOST = "pool.ntp.org"
+CAUSES = {machine.PWRON_RESET: "power-on", machine.DEEPSLEEP_RESET: "deep-sleep",
+          machine.WDT_RESET: "watchdog"}
 
 # The port's epoch (1970 on some ports, 2000 on the ESP32): seconds to add to
 # time.time() to get Unix time.
@@ -62,16 +66,35 @@ class Esp32Board:
     def wlan(self):
         return network.WLAN(network.STA_IF)
 
+    def hold(self, pin_id, value):
+        """Drive an output and keep it through deep sleep (pad hold). The
+        ESP32 port's Pin takes `hold` (ports/esp32/machine_pin.c); the stubs
+        this project checks against don't list it."""
+        machine.Pin(pin_id, machine.Pin.OUT, value=value, hold=True)  # type: ignore[call-arg]
+
+    def connector(self, ca_files):
+        from replenish.connector import SocketConnector
+
+        return SocketConnector(self.fs, ca_files)
+
     def rtc_memory(self, data=None):
         return self._rtc.memory() if data is None else self._rtc.memory(data)
 
-    def woke_from_deep_sleep(self):
-        return machine.reset_cause() == machine.DEEPSLEEP_RESET
+    def reset_cause(self):
+        return CAUSES.get(machine.reset_cause(), "reset")
 
     def sync_time(self):
-        import ntptime  # imported late: it pulls in socket code only a networked wake needs
+        """SNTP through the firmware's own client (replenish.sntp: the same
+        code the simulated board runs), then the RTC is set."""
+        from replenish import sntp
 
-        ntptime.settime()
+        t = sntp.query(sntp.UdpSockets(), NTP_HOST, self.clock)
+        days, secs = divmod(t, 86400)
+        y, m, d = civil_from_days(days)
+        # RTC.datetime: (year, month, day, weekday, hours, minutes, seconds, subseconds)
+        self._rtc.datetime((y, m, d, (days + 3) % 7, secs // 3600, secs % 3600 // 60,
+                            secs % 60, 0))
+        return t
 
     def watchdog(self, timeout_ms):
         return machine.WDT(timeout=timeout_ms)

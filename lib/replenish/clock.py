@@ -4,6 +4,9 @@
 # Hinnant's "chrono-compatible low-level date algorithms".
 
 DAY = 86400
+# No correct clock reads earlier than this firmware (2026-01-01T00:00:00Z):
+# before it the RTC was never set (an ESP32 starts at 2000 after power-on).
+CLOCK_VALID_FROM = 1767225600
 
 
 def days_from_civil(y, m, d):

@@ -2,49 +2,104 @@
 # Wi-Fi on only if something must be sent, act, and keep everything in flash.
 # A failure of the network or the service never loses a reading: the slots are
 # saved whatever happens, and what was not sent is sent on a later wake.
+#
+# The clock comes first: after a power-on the ESP32's RTC reads 2000-01-01,
+# TLS refuses every certificate and every date would be wrong. A wake whose
+# clock is not set joins Wi-Fi to set it by SNTP before it reads or sends
+# anything dated; if that fails it keeps the slots as they are (the container
+# still holds what it holds: the next wake reads it again) and sends nothing.
+#
+# The network side (Wi-Fi, SNTP, TLS, LWA, DRS) is imported only when a wake
+# talks, so a quiet wake's heap holds none of it.
 import random
 
-from replenish import policy, wifi
-from replenish.drs import DrsError, NotFound, NotSubscribed, Rejected, RetryLater
-from replenish.http_errors import HttpError
-from replenish.lwa import RELINK, ConfigError, TryLater, Unlinked
+from replenish import policy, schedule
+from replenish.clock import CLOCK_VALID_FROM, DAY, iso8601
 
 SLOTS = "slots"  # {slot_id: Slot.state}
-SERVICE = "service"  # policy.py's memory of the service
+SERVICE = "service"  # policy.py's memory of the service, and reports still owed
 MAX_ACTIONS = 32  # a wake never loops on the service, whatever it answers
 RETRY_S = 300  # first wait after a network failure, doubled each time...
 RETRY_MAX_S = 6 * 3600  # ...up to this
+# A wake's time: well inside the watchdog's 120 s, so a slow service ends the
+# wake cleanly (what was not sent waits for the next) instead of a reset.
+BUDGET_MS = 90000
 NEW_CONTAINER = ("refilled", "delivered")
 REPORT = ("first", "consumed", "topped-up") + NEW_CONTAINER  # worth a slot status
+ORDER_STALE_S = 21 * DAY  # an order the service never speaks of again
+CLOCK = "clock"  # RTC memory: when SNTP last set the clock
+BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
 
 
 class Cycle:
-    def __init__(self, board, store, slots, sensors, drs, lwa, wifi_login, log=print,
-                 rules=policy.RULES):
+    def __init__(self, board, store, slots, sensors, connect, wifi_login, log=print,
+                 rules=policy.RULES, rtc=None, test_device=False, serial="",
+                 window=schedule.WHOLE_DAY):
         self.board = board
         self.clock = board.clock
         self.store = store
         self.slots = slots  # [Slot], their state restored from the store
         self.sensors = sensors  # {slot_id: sensor, or the reason it can't be read}
-        self.drs = drs
-        self.lwa = lwa
+        self._connect = connect  # () -> (drs, lwa): the network side, built when first needed
+        self._service = None
         self.wifi_login = wifi_login  # () -> (ssid, password): the password is read late
         self.log = log
         self.rules = rules
-        self.changed = set()  # slots whose event deserves a report this wake
+        self.rtc = rtc  # replenish.rtcmem.RtcMemory, or None
+        self.test_device = test_device
+        self.serial = serial  # the daily session's minute derives from it
+        self.window = window
+        self.feed = _nothing
+        self.radio_ms = 0  # how long Wi-Fi was on this wake
+        self.joined = None  # how Wi-Fi was joined: "fast", "cold" or None
 
-    def wake(self):
-        now = self.clock.now()
-        refilled = [s.id for s in self.slots if self._measure(s, now) in NEW_CONTAINER]
+    @property
+    def drs(self):
+        return self.service()[0]
+
+    @property
+    def lwa(self):
+        return self.service()[1]
+
+    def service(self):
+        if self._service is None:
+            self._service = self._connect()
+        return self._service
+
+    # --- the wake
+
+    def wake(self, feed=None):
+        self.feed = feed or _nothing
+        self.radio_ms = 0
+        self.joined = None
+        self._began = self.clock.ticks_ms()
         memory = self.store.load(SERVICE, {})
-        for slot_id in refilled:
-            memory.get("orders", {}).pop(slot_id, None)  # the order arrived
-        outcome = "idle"
-        if policy.decide(now, self._views(), memory, self.rules):
-            outcome = self._talk(memory)
+        measured = self._clock_set()
+        if measured:
+            self._measure_all(memory)
+            due = self._decide(memory)
+        if not measured or due:
+            outcome = self._radio(memory, measured)
+        else:
+            outcome = "idle"
         self.store.save(SLOTS, dict((s.id, s.state) for s in self.slots))
         self.store.save(SERVICE, memory)
         return outcome
+
+    def _clock_set(self):
+        return self.clock.now() >= CLOCK_VALID_FROM
+
+    def _measure_all(self, memory):
+        now = self.clock.now()
+        owed = memory.setdefault("report", [])
+        for slot in self.slots:
+            event = self._measure(slot, now)
+            if event in REPORT and slot.id not in owed:
+                owed.append(slot.id)  # kept in flash: deep sleep must not lose it
+            if event in NEW_CONTAINER:
+                memory.get("orders", {}).pop(slot.id, None)  # the order arrived
+        if not owed:
+            del memory["report"]
 
     def _measure(self, slot, now):
         sensor = self.sensors[slot.id]
@@ -54,38 +109,118 @@ class Cycle:
         if slot.fault != was:
             self.log("slot %s: %s" % (slot.id, ("faulty: " + slot.fault) if slot.fault
                                       else "readings are sane again"))
-        if event in REPORT:
-            self.changed.add(slot.id)
         if event in NEW_CONTAINER:
             self.log("slot %s: a new container (%.1f units)" % (slot.id, slot.quantity))
         return event
 
-    def _views(self):
-        return [{"id": s.id, "faulty": s.fault, "low": s.low,
-                 "consumed": s.consumed or s.id in self.changed} for s in self.slots]
+    def session(self, memory):
+        """The daily session this wake holds (its scheduled time), or None."""
+        now = self.clock.now()
+        cold = None
+        if self.rtc:
+            cold = self.rtc.get(BOOT)
+            if cold is None:
+                cold = now
+                self.rtc.set(BOOT, now)
+        if memory.get("session_at") is None:
+            # The first session ever is held at the first wake, and stays that
+            # one until it went through: what it sent is not sent again.
+            return memory.setdefault("first_session", now)
+        at = schedule.next_session(now, self.serial, memory["session_at"], self.window,
+                                   cold_boot_at=cold)
+        return at if at <= now else None
 
-    def _talk(self, memory):
-        if not self.lwa.linked():
-            self.log("not linked to an Amazon account: nothing is sent; " + RELINK)
-            return "unlinked"
+    def next_session(self, memory):
+        return schedule.next_session(self.clock.now(), self.serial, memory.get("session_at"),
+                                     self.window, cold_boot_at=self.rtc and self.rtc.get(BOOT))
+
+    def _decide(self, memory):
+        return policy.decide(self.clock.now(), self._views(memory), memory, self.rules,
+                             self.session(memory))
+
+    def _views(self, memory):
+        owed = memory.get("report", ())
+        return [{"id": s.id, "faulty": s.fault, "low": s.low,
+                 "consumed": s.consumed or s.id in owed} for s in self.slots]
+
+    # --- the radio session
+
+    def _radio(self, memory, measured):
+        if measured and not self.lwa.linked():
+            return self._unlinked()
+        from replenish import wifi
+
         ssid, password = self.wifi_login()
+        began = self.clock.ticks_ms()
         try:
-            wifi.connect(self.board, ssid, password)
+            self.joined = wifi.connect(self.board, ssid, password, rtc=self.rtc, feed=self.feed)
         except wifi.WifiError as err:
+            self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
             return self._failed(memory, err)
         try:
+            self.feed()
+            if not self._sync_clock(measured):
+                return "clock-unset"
+            if not measured:
+                self._measure_all(memory)
+                if not self.lwa.linked():
+                    return self._unlinked()
             return self._act(memory)
         finally:
-            self.drs.http.close()
+            if self._service is not None:
+                self.drs.http.close()
             wifi.leave(self.board)
+            self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
+
+    def _unlinked(self):
+        from replenish.lwa import RELINK
+
+        self.log("not linked to an Amazon account: nothing is sent; " + RELINK)
+        return "unlinked"
+
+    def _sync_clock(self, was_set):
+        """SNTP before the first TLS connection, at most daily; False when
+        the clock is not set and could not be."""
+        synced = self.rtc.get(CLOCK) if self.rtc else None
+        if was_set and synced and self.clock.now() - synced < DAY:
+            return True
+        from replenish.sntp import SntpError
+
+        try:
+            t = self.board.sync_time()
+        except SntpError as err:
+            if was_set:
+                self.log("clock: SNTP failed (%s); the running clock goes on" % err)
+                return True
+            self.log("the clock is not set and SNTP failed (%s): nothing dated is sent; "
+                     "the sensors are read again next wake" % err)
+            return False
+        if not was_set:
+            self.log("clock set by SNTP: %s" % iso8601(t))
+        if self.rtc:
+            self.rtc.set(CLOCK, t)
+        return True
 
     def _act(self, memory):
+        from replenish.drs import DrsError, RetryLater
+        from replenish.http_errors import HttpError
+        from replenish.lwa import ConfigError, TryLater, Unlinked
+
+        session = self.session(memory)
         for _ in range(MAX_ACTIONS):
+            self.feed()
             now = self.clock.now()
-            actions = policy.decide(now, self._views(), memory, self.rules)
+            actions = self._decide(memory)
             if not actions:
                 memory.pop("failures", None)
+                if session is not None:
+                    memory["session_at"] = session  # held: the next is tomorrow's
+                    memory.pop("first_session", None)
                 return "sent"
+            if self.clock.ticks_diff(self.clock.ticks_ms(), self._began) > BUDGET_MS:
+                self.log("this wake's %d s are spent: the rest is sent next wake"
+                         % (BUDGET_MS // 1000))
+                return "partial"
             action, slot_id = actions[0]
             try:
                 getattr(self, "_" + action)(memory, now, slot_id)
@@ -99,6 +234,10 @@ class Cycle:
                 return "later"
             except (HttpError, DrsError, ConfigError) as err:
                 return self._failed(memory, err)
+            except MemoryError:
+                # The heap could not hold this exchange: nothing was lost, and a
+                # fresh wake (an empty heap after deep sleep) tries again.
+                return self._failed(memory, "out of memory while sending %s" % action)
         self.log("stopped after %d service calls in one wake" % MAX_ACTIONS)
         return "sent"
 
@@ -116,7 +255,11 @@ class Cycle:
 
     def _subscription_info(self, memory, now, slot_id):
         subs = self.drs.subscription_info()
-        memory["subscriptions"] = dict((sid, bool(s["subscribed"])) for sid, s in subs.items())
+        subscribed = dict((sid, bool(s["subscribed"])) for sid, s in subs.items())
+        if "subscriptions" in memory and memory["subscriptions"] != subscribed:
+            self.log("the customer changed the subscriptions: %s" % ", ".join(
+                "%s %s" % (sid, "on" if on else "off") for sid, on in sorted(subscribed.items())))
+        memory["subscriptions"] = subscribed
         memory["subscriptions_at"] = now
 
     def _device_status(self, memory, now, slot_id):
@@ -124,6 +267,8 @@ class Cycle:
         memory["device_status_at"] = now
 
     def _slot_status(self, memory, now, slot_id):
+        from replenish.drs import NotFound, Rejected
+
         slot = self._slot(slot_id)
         try:
             self.drs.slot_status(slot_id, slot.status_body(now))
@@ -131,10 +276,14 @@ class Cycle:
             self.log("slot %s: the service refused its status (%s); not sent again" % (
                 slot_id, err))
         slot.reported()
-        self.changed.discard(slot_id)
+        owed = memory.get("report", [])
+        if slot_id in owed:
+            owed.remove(slot_id)
         memory.setdefault("reported_at", {})[slot_id] = now
 
     def _replenish(self, memory, now, slot_id):
+        from replenish.drs import NotSubscribed
+
         try:
             result = self.drs.replenish(slot_id)
         except NotSubscribed:
@@ -142,7 +291,11 @@ class Cycle:
             self.log("slot %s: the customer has no subscription for it: nothing ordered" % slot_id)
             return
         code = result["detailCode"]
-        self.log("slot %s: replenish -> %s" % (slot_id, code))
+        self.log("slot %s: %s" % (slot_id, ORDER_WORDS.get(code, "replenish answered " + code)))
+        if code == "STANDARD_ORDER_PLACED" and self.test_device:
+            self.log("WARNING: config.json says test_device, but Amazon placed a REAL order: "
+                     "the device was linked as a real device. Cancel the order in the "
+                     "customer's Amazon account and link it again as a test device.")
         # ORDER_INPROGRESS: an order is already open. Follow it by its id when
         # the answer names it; without one, ask again tomorrow.
         order_id = result.get("eventInstanceId") or None
@@ -151,28 +304,50 @@ class Cycle:
         self._slot(slot_id).ordered()
 
     def _order_info(self, memory, now, slot_id):
+        from replenish.drs import NotFound
+
         order = memory["orders"][slot_id]
-        statuses = []
+        items = []
         if order["id"]:
             try:
                 items = self.drs.order_info(order["id"])["items"]
             except NotFound:
                 items = []
-            if any(i["open"] for i in items):
-                order["polled"] = now
-                return
-            statuses = [i["status"] for i in items]
+        statuses = [i["status"] for i in items]
+        if not items or any(i["open"] for i in items):
+            # Open, or nothing known (no id, an unknown id, no items): an order
+            # must never be placed twice, so only a word from the service or
+            # a refill on the sensor closes it; a stale one expires.
+            order["polled"] = now
+            if now - order["placed"] > ORDER_STALE_S:
+                self._close(memory, slot_id, "no word of the order for %d days: the slot can "
+                            "be ordered again" % (ORDER_STALE_S // DAY))
+            return
         if "Shipped" in statuses or "Closed" in statuses:
             # On its way: nothing more to ask; the refill will show on the sensor.
             order["shipped"] = True
             self.log("slot %s: the order has shipped" % slot_id)
             return
+        self._close(memory, slot_id, "the order was cancelled: the slot can be ordered again")
+
+    def _close(self, memory, slot_id, why):
         del memory["orders"][slot_id]
         self._slot(slot_id).order_closed()
-        self.log("slot %s: no order open any more" % slot_id)
+        self.log("slot %s: %s" % (slot_id, why))
 
     def _slot(self, slot_id):
         for slot in self.slots:
             if slot.id == slot_id:
                 return slot
         raise KeyError(slot_id)
+
+
+ORDER_WORDS = {
+    "STANDARD_ORDER_PLACED": "a real order was placed (the customer can cancel it for 24 h)",
+    "TEST_ORDER_PLACED": "a test order was placed (nobody is charged, nothing ships)",
+    "ORDER_INPROGRESS": "an order is already open: nothing new ordered",
+}
+
+
+def _nothing():
+    pass

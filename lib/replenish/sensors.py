@@ -15,8 +15,9 @@ class LoadCellSensor:
     """An HX711 load cell; readings are grams on the cell (offset and scale
     from the calibration). Powered only while it measures."""
 
-    def __init__(self, hx, offset, scale, settle_g=5.0, samples=10):
+    def __init__(self, hx, offset, scale, settle_g=5.0, samples=10, hold_sck=None):
         self.hx = hx
+        self.hold_sck = hold_sck  # () -> None: keeps SCK high through deep sleep
         self.offset = offset
         self.scale = scale
         self.settle_g = settle_g
@@ -36,6 +37,13 @@ class LoadCellSensor:
         grams = [(c - self.offset) / self.scale for c in codes]
         value, settled = settle(grams, self.settle_g)
         return _reading(value, settled)
+
+    def sleep(self):
+        """Before deep sleep: the chip powers down only while SCK stays high,
+        and an unheld pin floats low in deep sleep (1.5 mA instead of < 1 µA)."""
+        self.hx.power_down()
+        if self.hold_sck:
+            self.hold_sck()
 
 
 class ProbeSensor:
@@ -75,7 +83,8 @@ def open_sensor(board, slot_config, calibration):
                    board.clock, board.disable_irq, board.enable_irq,
                    gain=cfg.get("gain", 128), rate=cfg.get("rate", 10))
         return LoadCellSensor(hx, calibration.get("offset", 0), calibration["scale"],
-                              cfg.get("settle_g", 5.0))
+                              cfg.get("settle_g", 5.0),
+                              hold_sck=lambda: board.hold(cfg["sck"], 1))
     if kind == "probe":
         # Wiring first: an ADC2 pin needs a soldering iron, not a calibration.
         check_pin(cfg["pin"])

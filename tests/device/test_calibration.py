@@ -88,7 +88,7 @@ def test_tare_and_scale_from_a_live_cell():
 
 def test_probe_points_build_a_table_from_live_readings():
     board = SimBoard()
-    model = ProbeModel(board.clock, 300000, 1900000, curve=2.0).attach(board, 35)
+    model = ProbeModel(board.world, 300000, 1900000, curve=2.0).attach(board, 35)
     probe = LevelProbe(board.adc, 35, max_uv=2000000)
     cal = Calibration(Store(board.fs))
     for level in (0.0, 1.0, 0.5):

@@ -1,8 +1,10 @@
 # One wake after another, as the customer and Amazon see them: what is sent,
 # when the radio stays off, and that nothing is lost when the network fails.
+# The board's clock was set by an earlier boot (test_boot.py starts cold).
 from drs_device import Device
 
 from replenish.cycle import SERVICE, SLOTS, Cycle
+from replenish.rtcmem import RtcMemory
 from replenish.slots import Slot
 from replenish.store import Store
 from tools.sim.board import SimBoard
@@ -11,6 +13,7 @@ from tools.sim.board import SimBoard
 # unix port that takes more than the 110 KB default (see tests/conftest.py).
 DEVICE_HEAP = "256k"
 HOUR = 3600
+DAY = 24 * HOUR
 ORDER = "amzn1.dash.v2.o.ABC123"
 
 
@@ -32,6 +35,7 @@ class Rig:
         self.dev = Device()
         self.clock = self.dev.clock
         self.board = SimBoard(clock=self.clock)
+        self.board.rtc.set(self.clock.now())
         self.logs = self.dev.logs
         self.store = Store(self.board.fs, log=self.logs.append)
         self.sensor = Level(level)
@@ -48,8 +52,9 @@ class Rig:
         """A fresh boot: everything but the flash is forgotten."""
         saved = self.store.load(SLOTS, {})
         self.slot = Slot({"id": "cyan", "capacity": 100}, saved.get("cyan"))
-        return Cycle(self.board, self.store, [self.slot], {"cyan": self.sensor}, self.dev.drs,
-                     self.dev.lwa, lambda: ("home", self.wifi_password), log=self.logs.append)
+        return Cycle(self.board, self.store, [self.slot], {"cyan": self.sensor},
+                     lambda: (self.dev.drs, self.dev.lwa), lambda: ("home", self.wifi_password),
+                     log=self.logs.append, rtc=RtcMemory(self.board))
 
     def order_status(self, status):
         self.dev.answer("GET", "/getOrderInfo/" + ORDER, 200, {"orderInfoData": {
@@ -72,6 +77,10 @@ class Rig:
         outcome = self.cycle.wake()
         return outcome, [r.method + " " + r.path for r in self.dev.service_calls()[before:]]
 
+    def sent(self, path):
+        """The body of the last request to path."""
+        return [r for r in self.dev.service_calls() if r.path == path][-1].json()
+
 
 def test_first_wake_reports_everything_daily_due_then_stays_quiet():
     rig = Rig()
@@ -83,12 +92,13 @@ def test_first_wake_reports_everything_daily_due_then_stays_quiet():
     assert rig.board.wifi.connects == 1  # the quiet wake never turned the radio on
 
 
-def test_consumption_is_reported_with_the_slot_quantities():
+def test_consumption_waits_for_the_daily_session_with_the_slot_quantities():
     rig = Rig()
     rig.wake()
-    outcome, calls = rig.wake(level=0.8)
-    assert calls == ["POST /slotStatus/cyan"]
-    body = rig.dev.last().json()
+    assert rig.wake(level=0.8) == ("idle", [])  # the radio stays off until the session
+    outcome, calls = rig.wake(after=DAY)
+    assert "POST /slotStatus/cyan" in calls and "POST /deviceStatus" in calls
+    body = rig.sent("/slotStatus/cyan")
     assert body["remainingQuantityInUnit"] == 80
     assert body["originalQuantityInUnit"] == 100
     assert body["lastUseDate"].endswith("Z")
@@ -98,11 +108,22 @@ def test_a_low_slot_is_ordered_and_followed_up_in_the_same_wake_once():
     rig = Rig()
     rig.wake()
     rig.drain(0.2)
-    outcome, calls = rig.wake(level=0.08)
-    assert calls == ["POST /slotStatus/cyan", "POST /replenish/cyan", "GET /getOrderInfo/" + ORDER]
-    for _ in range(5):  # still low, order open: no second order
+    outcome, calls = rig.wake(level=0.08)  # low can't wait for the session
+    assert calls == ["POST /replenish/cyan", "GET /getOrderInfo/" + ORDER]
+    for _ in range(30):  # still low, order open, over a day: no second order
         outcome, calls = rig.wake(level=0.07)
         assert "POST /replenish/cyan" not in calls
+
+
+def test_an_order_the_service_says_nothing_of_is_never_placed_twice():
+    rig = Rig()
+    rig.wake()
+    rig.dev.answer("GET", "/getOrderInfo/" + ORDER, 200, {"orderInfoData": {
+        "instanceId": ORDER, "orderItems": []}})
+    calls = rig.drain(0.08)
+    for _ in range(48):
+        calls += rig.wake(level=0.07)[1]
+    assert calls.count("POST /replenish/cyan") == 1
 
 
 def test_a_cancelled_order_lets_the_slot_be_ordered_again():
@@ -120,10 +141,11 @@ def test_a_refill_closes_the_order_and_is_reported():
     rig.drain(0.08)
     assert rig.store.load(SERVICE)["orders"]["cyan"]["id"] == ORDER
     rig.wake(level=0.95)  # a new container: a rise is confirmed by the next reading
-    outcome, calls = rig.wake(level=0.95)
-    assert "POST /slotStatus/cyan" in calls
+    rig.wake(level=0.95)
     assert rig.store.load(SERVICE)["orders"] == {}
-    assert rig.dev.last().json()["remainingQuantityInUnit"] == 95
+    outcome, calls = rig.wake(after=DAY)  # reported in the next daily session
+    assert "POST /slotStatus/cyan" in calls
+    assert rig.sent("/slotStatus/cyan")["remainingQuantityInUnit"] == 95
 
 
 def test_wrong_wifi_password_keeps_readings_and_backs_off_without_leaking_it():

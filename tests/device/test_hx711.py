@@ -106,7 +106,7 @@ def test_power_down_holds_the_clock_high_and_power_up_waits_for_settling():
     hx.power_down()
     assert board.pins[SCK].value() == 1
     assert not hx.is_ready()  # asleep: DOUT high
-    board.clock.advance(3600)
+    board.world.advance(3600)
     start = board.clock.ticks_ms()
     hx.power_up()
     assert board.clock.ticks_ms() - start >= 400
@@ -131,7 +131,7 @@ def test_a_read_wakes_a_chip_left_powered_down():
     board, chip, hx = rig(gain=64)
     chip.inputs["A"] = 1000.0
     hx.power_down()
-    board.clock.advance(60)
+    board.world.advance(60)
     assert hx.read_raw() == 325376  # settled, at the driver's gain, not a timeout
     assert board.pins[SCK].value() == 0
 

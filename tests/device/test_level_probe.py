@@ -31,14 +31,14 @@ def test_attenuation_is_the_finest_that_covers_the_probe():
     assert LevelProbe(board.adc, 35, max_uv=2400000).adc.attn == ATTN_11DB
     assert "divider" in raises(lambda: attenuation_for(3300000))
     # A full container at the very top of the chosen range still reads, not a rail.
-    ProbeModel(board.clock, 300000, 1750000).attach(board, 32)
+    ProbeModel(board.world, 300000, 1750000).attach(board, 32)
     full = LevelProbe(board.adc, 32, max_uv=1750000)
     assert abs(full.read_uv() - 1750000) < 1 and full.read_code() < 65535
 
 
 def test_oversampling_rides_out_noise_and_spikes():
     board = SimBoard()
-    model = ProbeModel(board.clock, 300000, 1900000, noise_uv=8000, spike_every=7).attach(board, 34)
+    model = ProbeModel(board.world, 300000, 1900000, noise_uv=8000, spike_every=7).attach(board, 34)
     probe = LevelProbe(board.adc, 34, max_uv=2000000, oversample=16)
     model.level = 0.5
     single = [board.adc(34).read_uv() for _ in range(14)]
@@ -50,7 +50,7 @@ def test_oversampling_rides_out_noise_and_spikes():
 
 def test_rails_show_in_the_raw_code():
     board = SimBoard()
-    model = ProbeModel(board.clock, 300000, 1900000).attach(board, 36)
+    model = ProbeModel(board.world, 300000, 1900000).attach(board, 36)
     probe = LevelProbe(board.adc, 36, max_uv=2000000)
     model.level = 0.5
     assert 0 < probe.read_code() < 65535
@@ -84,7 +84,7 @@ def test_falling_probes_and_bad_tables():
 
 def test_intermediate_points_straighten_a_non_linear_probe():
     board = SimBoard()
-    model = ProbeModel(board.clock, 300000, 1900000, noise_uv=5000, curve=2.0).attach(board, 39)
+    model = ProbeModel(board.world, 300000, 1900000, noise_uv=5000, curve=2.0).attach(board, 39)
     probe = LevelProbe(board.adc, 39, max_uv=2000000,
                        table=[[300000, 0.0], [400000, 0.25], [700000, 0.5],
                               [1200000, 0.75], [1900000, 1.0]])

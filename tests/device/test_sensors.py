@@ -68,7 +68,7 @@ def test_amplifier_unplugged_mid_week_faults_then_recovers():
     events = []
     for hour in range(60):
         now += HOUR
-        bench.board.clock.set(now)
+        bench.board.world.set(now)
         if hour % 12 == 7:
             bench.grams -= 15.0
         bench.chip.connected = not 20 <= hour < 40
@@ -95,15 +95,15 @@ def test_data_line_stuck_low_and_saturation_are_faults():
 
 def test_probe_at_its_rail_mid_week_is_a_fault_not_an_empty_tank():
     board = SimBoard()
-    model = ProbeModel(board.clock, 300000, 1900000, noise_uv=3000, drift_uv_per_day=200)
+    model = ProbeModel(board.world, 300000, 1900000, noise_uv=3000, drift_uv_per_day=200)
     model.attach(board, 34)
     sensor = open_sensor(board, INK, {"table": [[300000, 0.0], [1900000, 1.0]]})
     slot = Slot(INK)
-    now = board.clock.now()
+    now = board.world.now()
     events = []
     for hour in range(7 * 24):
         now += HOUR
-        board.clock.set(now)
+        board.world.set(now)
         if 8 <= hour % 24 < 20:
             model.level -= 0.0025  # 3 ml a day while the printer is in use
         # A broken wire, then a short to the supply while the printer is busy.

@@ -26,6 +26,8 @@ class FakeFile:
 
     def write(self, data):
         self.flash.step("write", self.name)
+        if self.flash.full:
+            raise OSError(28, "ENOSPC")  # littlefs: no free block left
         if isinstance(data, str):
             data = data.encode()
         self.data += data
@@ -81,6 +83,7 @@ class FakeFlash:
         self.fail_step = None
         self.cut_step = None
         self.writes = 0  # closes of written files: how much the flash wears
+        self.full = False  # True: every write fails with ENOSPC
         if FakeFlash.created is not None:
             FakeFlash.created(self)
 

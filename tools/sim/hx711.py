@@ -13,6 +13,7 @@
 # as on the bench.
 
 POWER_DOWN_US = 60
+AWAKE_UA = 1500  # datasheet: 1.5 mA while powered; < 1 µA powered down
 SETTLE_US = {10: 400000, 80: 50000}
 SETTINGS = {1: ("A", 128), 2: ("B", 32), 3: ("A", 64)}  # extra pulses -> (channel, gain)
 MAX_CODE = 0x7FFFFF
@@ -32,6 +33,7 @@ class FakeHX711:
         self.conversions_read = 0
         self.longest_high_us = 0
         self._sck = board.pin(sck)
+        board.chips.append(self)  # the board adds up what is left on in deep sleep
         self._sck.watchers.append(self._edge)
         board.pin(dout).driver = self._dout
         self._high_since = None
@@ -66,6 +68,11 @@ class FakeHX711:
     def _powered_down(self):
         high = self._high_since
         return high is not None and self._now() - high > POWER_DOWN_US
+
+    def sleep_ua(self):
+        """Current through deep sleep: an unheld SCK falls low and wakes the chip."""
+        held_high = self._sck.held and self._sck.level == 1
+        return 0 if held_high else AWAKE_UA
 
     def _finish_read(self):
         # The next conversion starts after the last pulse of a read: the

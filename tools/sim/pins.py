@@ -18,6 +18,7 @@ class FakePin:
         self.pull_up = False
         self.watchers = []  # callables(level) told of every write
         self.after_write = None  # callable run after a write: the board's interrupt window
+        self.held = False  # pad hold: the level stays through deep sleep
 
     def init(self, mode=IN, value=None):
         self.mode = mode
