@@ -113,10 +113,12 @@ class ResponseReader:
 
     def _fill(self, conn, host, first=False):
         """Read more after what is buffered; the number of bytes, 0 at end of stream.
-        It may fill the byte past the room: that proves the response too large."""
+        It may fill the byte past the room: the caller then knows the response
+        is too large (TooLarge rather than OutOfMemory once the head announces
+        a size beyond the cap)."""
+        self._need(host, self._end)
         n = self._read(conn, host, self._mv[self._end:self.room + 1], first)
         self._end += n
-        self._need(host, self._end)
         return n
 
     def _read(self, conn, host, target, first):
@@ -228,5 +230,6 @@ class ResponseReader:
     def _until_closed(self, conn, host):
         while self._fill(conn, host):
             pass
+        self._need(host, self._end)
         self._start = self._end
         return self._end

@@ -72,12 +72,13 @@ class FakeReply:
             head.append("Connection: close\r\n")
         if self.chunked:
             head.append("Transfer-Encoding: chunked\r\n")
-            out = []
-            for i in range(0, len(self.body), self.chunked):
+            body = bytearray()  # one growing buffer: a list of hundreds of pieces fragments
+            for i in range(0, len(self.body), self.chunked):  # MicroPython's heap
                 piece = self.body[i:i + self.chunked]
-                out.append(("%x\r\n" % len(piece)).encode() + piece + b"\r\n")
-            out.append(b"0\r\n\r\n")
-            body = b"".join(out)
+                body += b"%x\r\n" % len(piece)
+                body += piece
+                body += b"\r\n"
+            body += b"0\r\n\r\n"
         else:
             if not self.no_length and not self.endless:
                 head.append("Content-Length: %d\r\n" % self.length)
@@ -105,7 +106,8 @@ class FakeSocket:
         self.handler = net.hosts[(host, port)]
         self.timeout_s = timeout_s
         self.inbox = b""
-        self.out = b""
+        self.out = b""  # what the server sent and the client has not read, from self.at
+        self.at = 0
         self.sent = 0  # bytes of the current reply handed out
         self.reply = None
         self.dead = False  # the server closed its end
@@ -134,7 +136,8 @@ class FakeSocket:
                 if not self.dead:  # a closed server never sees it
                     self.net.requests.append(request)
                     self.reply = self.handler(request)
-                    self.out += self.reply.raw()
+                    self.out = self.out[self.at:] + self.reply.raw()
+                    self.at = 0
                     self.sent = 0
         return len(data)
 
@@ -151,27 +154,29 @@ class FakeSocket:
             raise OSError(errno.ECONNRESET, "reset")
         if reply is not None and reply.stall_after is not None and self.sent >= reply.stall_after:
             self._timeout()
-        if not self.out:
+        if self.at == len(self.out):
             if reply is not None and reply.endless:
-                self.out = b"x" * 256
+                self.out, self.at = b"x" * 256, 0
             elif self.dead or (reply is not None and (reply.close or reply.no_length)):
                 self.dead = True
                 return 0
             else:
                 self._timeout()  # the server waits for a request that is not coming
-        n = min(len(buf), len(self.out))
+        n = min(len(buf), len(self.out) - self.at)
         if reply is not None and reply.reset_after is not None:
             n = min(n, reply.reset_after - self.sent)
         if reply is not None and reply.stall_after is not None:
             n = min(n, reply.stall_after - self.sent)
         if self.net.read_size:
             n = min(n, self.net.read_size)
-        buf[:n] = self.out[:n]
-        self.out = self.out[n:]
+        # An offset, not a slice: one-byte reads of a 6 KB reply would copy it
+        # 6000 times in the device's heap under MicroPython.
+        buf[:n] = memoryview(self.out)[self.at:self.at + n]
+        self.at += n
         self.sent += n
         if self.net.drip_ms:
             self.net.clock.sleep_ms(self.net.drip_ms)
-        if not self.out and reply is not None and reply.drop_after:
+        if self.at == len(self.out) and reply is not None and reply.drop_after:
             self.dead = True
         return n
 
