@@ -138,3 +138,12 @@ def test_an_unreadable_state_file_is_kept_and_named(tmp_path):
     assert proc.returncode == 1 and proc.stdout == ""
     assert "state.json is not a state this emulator can read" in proc.stderr
     assert (tmp_path / "state.json").read_text() == '{"format": 1, "clock": '
+
+
+def test_a_fleet_is_created_in_one_call(emu):
+    fleet = emu.control.create_devices(3)
+    assert len({d["serial"] for d in fleet}) == 3
+    assert {d["device_model"] for d in fleet} == {"drs-emulator-fleet"}
+    for count in (0, 10001, 2.5, True):
+        with pytest.raises(ControlError, match="count must be a whole number"):
+            emu.control.create_devices(count)

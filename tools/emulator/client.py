@@ -53,6 +53,12 @@ class ControlClient:
         args["slots"] = None if slots is None else list(slots)
         return self._call("POST", "create_device", args)
 
+    def create_devices(self, count, model="drs-emulator-fleet", slots=None, test_device=True):
+        """A fleet: `count` linked devices of one model, a list of credentials."""
+        args = locals_(locals())
+        args["slots"] = None if slots is None else list(slots)
+        return self._call("POST", "create_devices", args)
+
     def set_subscription(self, model, serial, slot, subscribed, asin=None, quantity=None,
                          unit=None):
         return self._call("POST", "set_subscription", locals_(locals()))

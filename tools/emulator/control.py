@@ -42,6 +42,14 @@ def create_device(emu, model="drs-emulator-model", slots=None, serial=None,
     return dict(creds, **emu.endpoints())
 
 
+def create_devices(emu, count, model="drs-emulator-fleet", slots=None, test_device=True):
+    """A fleet in one call (1 to 10000 devices of one model), each with its credentials."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10000:
+        raise ValueError("count must be a whole number from 1 to 10000")
+    return [create_device(emu, model=model, slots=slots, test_device=test_device)
+            for _ in range(count)]
+
+
 def set_subscription(emu, model, serial, slot, subscribed, asin=None, quantity=None, unit=None):
     return registry.set_subscription(emu.state, model, serial, slot, subscribed, asin,
                                      quantity, unit)
@@ -186,7 +194,7 @@ def state(emu):
 READS = {f.__name__: f for f in (clock, pending_faults, requests, connections, notifications,
                                   order_list, state, deviations)}
 WRITES = {f.__name__: f for f in (
-    create_model, create_customer, create_device, set_subscription, set_customer_problem,
+    create_model, create_customer, create_device, create_devices, set_subscription, set_customer_problem,
     deregister_device, cancel_order, force_order_state, set_order_status_set, advance_clock,
     set_clock, inject_fault, clear_faults, clear_requests, clear_deviations, set_strict)}
 
