@@ -10,7 +10,9 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import conftest
 import pytest
+import secret_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,3 +154,36 @@ def test_the_secret_itself_is_never_shown(inner):
 ])
 def test_the_devices_own_storage_and_clean_output_pass(inner, name):
     assert problems(inner, name) == []
+
+
+DEVICE_MODULE = '''
+import sys
+
+TOKEN = "Atz" + "r|IwEBprinted-on-micropython"
+
+
+def test_quiet():
+    print("reading slots")
+
+
+def test_leaky():
+    print("refreshing with", TOKEN)
+
+
+def test_zz_crashes():
+    print("about to die")
+    sys.exit(3)
+'''
+
+
+def test_micropython_output_goes_to_the_test_that_printed_it(tmp_path, monkeypatch):
+    """What a device test printed under MicroPython is its own, for the scan."""
+    (tmp_path / "leaky_device.py").write_text(DEVICE_MODULE)
+    monkeypatch.setattr(conftest, "MICROPYPATH",
+                        conftest.MICROPYPATH + os.pathsep + str(tmp_path))
+    run = conftest.MicroPythonRun("leaky_device", "64k")
+    assert "reading slots" in run.printed["test_quiet"]
+    assert secret_scan.SECRETS.find(run.printed["test_quiet"]) == []
+    assert [kind for kind, _ in secret_scan.SECRETS.find(run.printed["test_leaky"])] == [
+        "an LWA token"]
+    assert "about to die" in run.printed["test_zz_crashes"]
