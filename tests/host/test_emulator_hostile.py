@@ -72,6 +72,26 @@ def test_a_slow_client_cannot_hold_a_connection(emu):
     assert emu.control.deviations()[0]["status"] == 408
 
 
+def test_a_stalled_tls_handshake_is_given_up(tmp_path):
+    with start_emulator(tmp_path, request_timeout=0.5) as emu:  # TLS
+        sock = connect(emu)
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # no ClientHello ever came: closed, not held
+        assert time.monotonic() - started < 2
+        assert emu.control.connections()["drs"]["tls_failures"] == 1
+
+
+def test_a_connection_lives_only_so_long(tmp_path):
+    with start_emulator(tmp_path, tls=False, connection_lifetime=0.5) as emu:
+        sock = connect(emu)
+        ask = b"GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n"
+        sock.sendall(ask)
+        assert b"Connection: keep-alive" in sock.recv(65536)
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # its lifetime over, the server closed it
+        assert time.monotonic() - started < 1
+
+
 def test_connections_are_capped_and_the_cap_frees_up(tmp_path):
     with start_emulator(tmp_path, tls=False, max_connections=2) as emu:
         held = [connect(emu), connect(emu)]

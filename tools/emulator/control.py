@@ -194,9 +194,10 @@ def state(emu):
 READS = {f.__name__: f for f in (clock, pending_faults, requests, connections, notifications,
                                   order_list, state, deviations)}
 WRITES = {f.__name__: f for f in (
-    create_model, create_customer, create_device, create_devices, set_subscription, set_customer_problem,
-    deregister_device, cancel_order, force_order_state, set_order_status_set, advance_clock,
-    set_clock, inject_fault, clear_faults, clear_requests, clear_deviations, set_strict)}
+    create_model, create_customer, create_device, create_devices, set_subscription,
+    set_customer_problem, deregister_device, cancel_order, force_order_state,
+    set_order_status_set, advance_clock, set_clock, inject_fault, clear_faults, clear_requests,
+    clear_deviations, set_strict)}
 
 
 def index(emu):
