@@ -19,6 +19,12 @@ HOUR, DAY = 3600, 86400
 PREFIX = "com.amazon.dash.replenishment."
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
+# (x-amzn-type-version, x-amzn-accept-type) type names per endpoint
+SLOT_TYPES = ("DrsSlotStatusInput", "DrsSlotStatusResult")
+DEVICE_TYPES = ("DrsDeviceStatusInput", "DrsDeviceStatusResult")
+SUB_TYPES = ("DrsSubscriptionInfoInput", "DrsSubscriptionInfoResult")
+CANCEL_TYPES = ("DrsCancelTestOrdersInput", "DrsCancelTestOrdersResult")
+REPLENISH_TYPES = ("DrsReplenishInput", "DrsReplenishResult")
 SLOT_STATUS = {"expectedReplenishmentDate": "2026-01-20T10:00:00Z",
                "remainingQuantityInUnit": 3.5, "originalQuantityInUnit": 10,
                "totalQuantityOnHand": 0, "lastUseDate": "2026-01-01T08:00:00Z"}

@@ -7,8 +7,12 @@ import uuid
 
 import pytest
 from emulator_support import (
+    CANCEL_TYPES,
+    DEVICE_TYPES,
     JSON,
     SLOT_STATUS,
+    SLOT_TYPES,
+    SUB_TYPES,
     Host,
     new_device,
     running_emulator,
@@ -18,12 +22,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tools.emulator import isodate
-
-SLOT_TYPES = ("DrsSlotStatusInput", "DrsSlotStatusResult")
-DEVICE_TYPES = ("DrsDeviceStatusInput", "DrsDeviceStatusResult")
-SUB_TYPES = ("DrsSubscriptionInfoInput", "DrsSubscriptionInfoResult")
-CANCEL_TYPES = ("DrsCancelTestOrdersInput", "DrsCancelTestOrdersResult")
-
 
 emu = pytest.fixture(running_emulator, name="emu")
 

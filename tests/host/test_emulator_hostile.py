@@ -10,6 +10,7 @@ import pytest
 from emulator_support import (
     JSON,
     SLOT_STATUS,
+    SLOT_TYPES,
     Host,
     new_device,
     send_raw,
@@ -20,8 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tools.emulator import listener as listener_module
-
-SLOT = ("DrsSlotStatusInput", "DrsSlotStatusResult")
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ def test_oversized_heads_are_refused(emu):
 ])
 def test_hostile_json_is_a_400(emu, body, words):
     device = new_device(emu)
-    reply = device.drs("POST", "/slotStatus/slot1", *SLOT, body=body, headers=JSON)
+    reply = device.drs("POST", "/slotStatus/slot1", *SLOT_TYPES, body=body, headers=JSON)
     assert reply.status == 400 and words in reply.json()["message"]
 
 

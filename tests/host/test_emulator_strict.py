@@ -8,8 +8,13 @@ import json
 
 import pytest
 from emulator_support import (
+    CANCEL_TYPES,
+    DEVICE_TYPES,
     JSON,
+    REPLENISH_TYPES,
     SLOT_STATUS,
+    SLOT_TYPES,
+    SUB_TYPES,
     new_device,
     raw_drs,
     send_raw,
@@ -17,11 +22,6 @@ from emulator_support import (
     status_of_raw,
 )
 
-DEVICE = ("DrsDeviceStatusInput", "DrsDeviceStatusResult")
-SLOT = ("DrsSlotStatusInput", "DrsSlotStatusResult")
-REPLENISH = ("DrsReplenishInput", "DrsReplenishResult")
-SUBSCRIPTION = ("DrsSubscriptionInfoInput", "DrsSubscriptionInfoResult")
-CANCEL = ("DrsCancelTestOrdersInput", "DrsCancelTestOrdersResult")
 ACTIVE = b'{"mostRecentlyActiveDate": "2026-01-01T00:00:00Z"}'
 CT = ("Content-Type", "application/json")
 
@@ -36,26 +36,26 @@ def slot_body(**change):
 
 # rule -> (method, path, types, body, headers, version, expected request line)
 CASES = {
-    "http_1_0": ("POST", "/deviceStatus", DEVICE, ACTIVE, [CT, length(ACTIVE)], "HTTP/1.0",
+    "http_1_0": ("POST", "/deviceStatus", DEVICE_TYPES, ACTIVE, [CT, length(ACTIVE)], "HTTP/1.0",
                  "POST /deviceStatus HTTP/1.0"),
-    "chunked_body": ("POST", "/deviceStatus", DEVICE,
+    "chunked_body": ("POST", "/deviceStatus", DEVICE_TYPES,
                      b"%x\r\n%s\r\n0\r\n\r\n" % (len(ACTIVE), ACTIVE),
                      [CT, ("Transfer-Encoding", "chunked")], "HTTP/1.1",
                      "POST /deviceStatus HTTP/1.1"),
-    "missing_content_length": ("POST", "/replenish/slot1", REPLENISH, b"", [], "HTTP/1.1",
+    "missing_content_length": ("POST", "/replenish/slot1", REPLENISH_TYPES, b"", [], "HTTP/1.1",
                                "POST /replenish/slot1 HTTP/1.1"),
-    "missing_content_type": ("POST", "/deviceStatus", DEVICE, ACTIVE, [length(ACTIVE)],
+    "missing_content_type": ("POST", "/deviceStatus", DEVICE_TYPES, ACTIVE, [length(ACTIVE)],
                              "HTTP/1.1", "POST /deviceStatus HTTP/1.1"),
-    "body_not_allowed": ("GET", "/subscriptionInfo", SUBSCRIPTION, b"{}", [CT, length(b"{}")],
+    "body_not_allowed": ("GET", "/subscriptionInfo", SUB_TYPES, b"{}", [CT, length(b"{}")],
                          "HTTP/1.1", "GET /subscriptionInfo HTTP/1.1"),
-    "date_not_utc": ("POST", "/slotStatus/slot1", SLOT, slot_body(lastUseDate="2026-01-01"),
+    "date_not_utc": ("POST", "/slotStatus/slot1", SLOT_TYPES, slot_body(lastUseDate="2026-01-01"),
                      [CT, length(slot_body(lastUseDate="2026-01-01"))], "HTTP/1.1",
                      "POST /slotStatus/slot1 HTTP/1.1"),
-    "duplicate_json_key": ("POST", "/deviceStatus", DEVICE, ACTIVE[:-1] + b", " + ACTIVE[1:],
+    "duplicate_json_key": ("POST", "/deviceStatus", DEVICE_TYPES, ACTIVE[:-1] + b", " + ACTIVE[1:],
                            [CT, length(ACTIVE[:-1] + b", " + ACTIVE[1:])], "HTTP/1.1",
                            "POST /deviceStatus HTTP/1.1"),
     "remaining_exceeds_original": (
-        "POST", "/slotStatus/slot1", SLOT, slot_body(remainingQuantityInUnit=11),
+        "POST", "/slotStatus/slot1", SLOT_TYPES, slot_body(remainingQuantityInUnit=11),
         [CT, length(slot_body(remainingQuantityInUnit=11))], "HTTP/1.1",
         "POST /slotStatus/slot1 HTTP/1.1"),
 }
@@ -100,16 +100,16 @@ def test_a_strict_refusal_changes_nothing(emu):
 def test_a_careful_client_causes_no_deviation(emu):
     device = new_device(emu, test_device=False)
     assert device.replenish().status == 200
-    assert device.drs("POST", "/slotStatus/slot1", *SLOT, body=SLOT_STATUS).status == 200
-    assert device.drs("POST", "/deviceStatus", *DEVICE, body=json.loads(ACTIVE)).status == 200
-    assert device.drs("GET", "/subscriptionInfo", *SUBSCRIPTION).status == 200
+    assert device.drs("POST", "/slotStatus/slot1", *SLOT_TYPES, body=SLOT_STATUS).status == 200
+    assert device.drs("POST", "/deviceStatus", *DEVICE_TYPES, body=json.loads(ACTIVE)).status == 200
+    assert device.drs("GET", "/subscriptionInfo", *SUB_TYPES).status == 200
     assert emu.control.deviations() == []
 
 
 def test_delete_with_a_body_is_a_deviation(tmp_path):
     with start_emulator(tmp_path) as emu:
         device = new_device(emu, test_device=True)
-        answer = raw_drs(device, "DELETE", "/testOrders", CANCEL, b"{}", [CT, length(b"{}")])
+        answer = raw_drs(device, "DELETE", "/testOrders", CANCEL_TYPES, b"{}", [CT, length(b"{}")])
         assert status_of_raw(answer) == 400
         assert [d["rule"] for d in emu.control.deviations()] == ["body_not_allowed"]
 
@@ -145,8 +145,8 @@ def test_parser_rejections_are_recorded_with_their_reason(tmp_path, data, status
 def test_refusals_the_emulator_always_made_are_recorded(tmp_path):
     with start_emulator(tmp_path) as emu:
         device = new_device(emu, test_device=False)
-        device.drs("POST", "/slotStatus/slot1", *SLOT, body="{not json", headers=JSON)
-        device.drs("POST", "/replenish/slot1", *REPLENISH, in_version="9.9",
+        device.drs("POST", "/slotStatus/slot1", *SLOT_TYPES, body="{not json", headers=JSON)
+        device.drs("POST", "/replenish/slot1", *REPLENISH_TYPES, in_version="9.9",
                    headers={"Content-Length": "0"})
         device.drs_host.call("GET", "/nothing")
         device.lwa.call("POST", "/auth/o2/token", "grant_type=refresh_token",
@@ -191,3 +191,13 @@ def test_recorded_request_lines_mask_secrets(tmp_path):
         send_raw(emu, b"GET /ap/oa?refresh_token=Atzr|abcdefgh HTTP/1.0\r\n\r\n", "lwa")
         entry, = emu.control.deviations(rule="http_1_0")
         assert "Atzr|" not in json.dumps(entry) and "<masked sha256:" in entry["request"]
+
+
+def test_the_logs_keep_only_the_newest_entries(tmp_path, monkeypatch):
+    from tools.emulator import boundedlog
+    monkeypatch.setattr(boundedlog, "LIMIT", 3)
+    with start_emulator(tmp_path) as emu:
+        for _ in range(5):
+            send_raw(emu, b"GARBAGE\r\n\r\n")
+        assert [d["seq"] for d in emu.control.deviations()] == [3, 4, 5]
+        assert [r["seq"] for r in emu.control.requests(host="drs")] == [3, 4, 5]

@@ -10,12 +10,10 @@ bug) is recorded too. The firmware's tests run strict and expect none.
 """
 
 import json
-import threading
 
 from tools.emulator import isodate
+from tools.emulator.boundedlog import BoundedLog
 from tools.emulator.masking import mask_query
-
-LIMIT = 10000  # entries kept: a long soak must not grow the emulator without bound
 
 # served in lenient mode (recorded), answered 400 in strict mode
 LENIENT = {
@@ -88,28 +86,15 @@ def reason(status, body):
     return None
 
 
-class DeviationLog:
+class DeviationLog(BoundedLog):
     def __init__(self, strict=True):
+        BoundedLog.__init__(self)
         self.strict = bool(strict)
-        self._lock = threading.Lock()
-        self._entries = []
-        self._seq = 0
 
     def record(self, host, rule, detail, line, status, answer, now):
-        entry = {"time": isodate.utc_seconds(now), "host": host, "rule": rule,
-                 "broke": RULES[rule], "detail": detail, "request": line,
-                 "status": status, "reason": answer, "strict": self.strict}
-        with self._lock:
-            self._seq += 1
-            entry["seq"] = self._seq
-            self._entries.append(entry)
-            del self._entries[:-LIMIT]
+        self._add({"time": isodate.utc_seconds(now), "host": host, "rule": rule,
+                   "broke": RULES[rule], "detail": detail, "request": line,
+                   "status": status, "reason": answer, "strict": self.strict})
 
     def entries(self, rule=None, host=None):
-        with self._lock:
-            return [dict(e) for e in self._entries
-                    if (rule is None or e["rule"] == rule) and (host is None or e["host"] == host)]
-
-    def clear(self):
-        with self._lock:
-            self._entries = []
+        return self._select(rule=rule, host=host)

@@ -28,8 +28,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from tools.emulator import isodate
+from tools.emulator.boundedlog import LIMIT as RECORDER_LIMIT
 from tools.emulator.client import ControlClient
-from tools.emulator.recorder import LIMIT as RECORDER_LIMIT
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAY = 86400

@@ -3,20 +3,12 @@ secrets replaced by fingerprints, bodies as text, the answer's status, why
 it was refused (`reason`) and any fault injected. Requests the parser could
 not read are recorded too, from their request line."""
 
-import threading
-
 from tools.emulator import isodate
+from tools.emulator.boundedlog import BoundedLog
 from tools.emulator.masking import mask_body, mask_header, mask_query
 
-LIMIT = 10000
 
-
-class Recorder:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._entries = []
-        self._seq = 0
-
+class Recorder(BoundedLog):
     def record(self, req, endpoint, status, fault, now, reason=None):
         self._add({
             "time": isodate.utc_seconds(now), "host": req.listener, "connection": req.conn_id,
@@ -36,19 +28,5 @@ class Recorder:
                    "endpoint": None, "status": status, "fault": None, "headers": {},
                    "body": "", "reason": reason})
 
-    def _add(self, entry):
-        with self._lock:
-            self._seq += 1
-            entry["seq"] = self._seq
-            self._entries.append(entry)
-            del self._entries[:-LIMIT]
-
     def entries(self, endpoint=None, host=None):
-        with self._lock:
-            return [dict(e) for e in self._entries
-                    if (endpoint is None or e["endpoint"] == endpoint)
-                    and (host is None or e["host"] == host)]
-
-    def clear(self):
-        with self._lock:
-            self._entries = []
+        return self._select(endpoint=endpoint, host=host)
