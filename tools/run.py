@@ -14,6 +14,7 @@ serial console.
 """
 
 import argparse
+import contextlib
 import json
 import socket
 import sys
@@ -117,10 +118,11 @@ def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
         staging, world, config = prepare(emu, profile, work, days, link_clock.port, sntp.port,
                                          battery, test_device)
         out = console or (lambda data: (sys.stdout.buffer.write(data), sys.stdout.flush()))
-        with VirtualDevice(Path(work) / "flash", world_dir=world, console=out) as dev:
+        with VirtualDevice(Path(work) / "flash", world_dir=world) as dev:
             print("virtual device on %s; deploying with mpremote" % dev.port, flush=True)
             if not deploy(dev.port, staging, work):
                 raise SystemExit(1)
+            dev.console = out  # from here on, what the board prints is the console
             return wake_until_done(dev, emu, config, days, cut_on_day)
     finally:
         sntp.stop()
@@ -161,10 +163,13 @@ def main(argv=None):
                         help="run as the example says (the printer runs on battery by default)")
     parser.add_argument("--power-cut-on-day", type=int, default=None,
                         help="cut the power in the middle of the first wake of that day")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep the device's flash, its world and the emulator in DIR")
     args = parser.parse_args(argv)
     profile = Profile(args.profile)
     battery = None if args.mains or args.profile != "printer-4ink" else True
-    with tempfile.TemporaryDirectory() as work:
+    keep = contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory()
+    with keep as work:
         with Emulator(state_dir=Path(work) / "emulator", start=START) as emu:
             wakes = run_virtual_device(emu, profile, work, args.days, battery,
                                        args.power_cut_on_day)

@@ -6,7 +6,7 @@
 # console and in crash.log in words that say what to fix, the device stays
 # reachable with mpremote for a while, then sleeps long. A crash in a wake is
 # counted across resets (crashes.py) and the board resets.
-from replenish import config, crashes, safemode
+from replenish import config, crashes, policy, redact, safemode, schedule
 from replenish.calibration import Calibration
 from replenish.cycle import SLOTS, Cycle
 from replenish.rtcmem import RtcMemory
@@ -17,7 +17,6 @@ from replenish.store import Store
 
 VERSION = "0.2.0"
 LINK_FILE = "link.json"  # {"refresh_token": "Atzr|..."}, written by tools/link.py
-LINK_MAX = 4096  # a refresh token is ~460 characters
 WATCHDOG_MS = 120000  # longer than a wake's budget (cycle.BUDGET_MS)
 FEED_MS = 30000
 REACHABLE_S = 120  # after a boot error: time to connect with mpremote...
@@ -27,19 +26,10 @@ REST_S = 86400  # ...then sleep this long before trying again
 def take_link(board, lwa, log):
     """A refresh token left by the linking tool becomes the device's, then the
     file goes: the token lives on only in the store."""
-    import json
-
-    redo = "copy a new link.json made by tools/link.py to the device"
-    try:
-        with board.fs.open(LINK_FILE) as f:
-            text = f.read(LINK_MAX + 1)
-        if len(text) > LINK_MAX:
-            raise ValueError("larger than %d bytes" % LINK_MAX)
-        token = json.loads(text).get("refresh_token")
-    except (OSError, ValueError, AttributeError) as err:
-        raise config.ConfigError("%s is unreadable (%s): %s" % (LINK_FILE, err, redo))
+    token = config.read_json(board.fs, LINK_FILE).get("refresh_token")  # size-checked
     if not isinstance(token, str) or not token.startswith("Atzr|"):
-        raise config.ConfigError("%s holds no refresh token: %s" % (LINK_FILE, redo))
+        raise config.ConfigError("%s holds no refresh token: copy a new one made by "
+                                 "tools/link.py to the device" % LINK_FILE)
     lwa.link(token)
     board.fs.remove(LINK_FILE)
     log("linked to the customer's Amazon account")
@@ -78,8 +68,10 @@ def build(board, cfg, store, rtc, log=print):
             sensors[slot_id] = "cannot be read: %s" % err
             log("slot %s: %s" % (slot_id, sensors[slot_id]))
     cycle = Cycle(board, store, slots, sensors, lambda: network(board, cfg, store, log),
-                  lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log, rtc=rtc,
-                  test_device=cfg.test_device, serial=cfg.serial)
+                  lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log,
+                  rules=dict(policy.RULES, report_s=cfg.report_s), rtc=rtc,
+                  test_device=cfg.test_device, serial=cfg.serial, window=cfg.session_window,
+                  spread_s=cfg.spread_s, static_ip=cfg.static_ip)
     if board.fs.exists(LINK_FILE):
         from replenish.lwa import Lwa
 
@@ -117,7 +109,10 @@ def before_sleep(board, cycle):
 
 def run(board, console=print):
     """One boot: on battery it ends in deep sleep (or a reset), on mains it
-    loops wakes. `console` is the serial console (print)."""
+    loops wakes. `console` is the serial console (print): every line goes
+    through redact first, so no secret reaches it whatever a message holds."""
+    serial = console
+    console = lambda text: serial(redact.redact(text))  # noqa: E731
     console("replenish %s on %s - %s" % (VERSION, board.name, board.reset_cause()))
     why = safemode.requested(board)
     if why:
@@ -156,12 +151,14 @@ def run(board, console=print):
             return "crashed"  # only where reset() returns: the simulated board
         counted.clear()
         now = board.clock.now()
-        console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + period_s))
+        radio_at = cycle.next_radio()
+        sleep_s = schedule.sleep_s(now, period_s, radio_at)
+        console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + sleep_s,
+                          radio_at))
         dog.feed()
+        rtc.save()
         if cfg.battery:
             before_sleep(board, cycle)
-            rtc.save()
-            board.deep_sleep(period_s * 1000)  # the board starts again at boot.py
+            board.deep_sleep(sleep_s * 1000)  # the board starts again at boot.py
         else:
-            rtc.save()
-            pause(board, dog, period_s * 1000)
+            pause(board, dog, sleep_s * 1000)

@@ -121,7 +121,10 @@ class Config(Device):
     def __init__(self, data, secrets):
         Device.__init__(self, data)
         c = Section(data, CONFIG_FILE)
-        self.wifi_ssid = c.section("wifi").get("ssid", str)
+        wifi = c.section("wifi")
+        self.wifi_ssid = wifi.get("ssid", str)
+        self.static_ip = _static_ip(wifi)
+        self._session(c)
         service = c.section("service")
         self.client_id = service.get("client_id", str)
         self.lwa_url = service.get("lwa_url", str, LWA_URL)
@@ -156,6 +159,23 @@ class Config(Device):
         self._client_secret = s.get("client_secret", str)
         redact.register(self._client_secret)
 
+    def _session(self, c):
+        """The daily radio session (schedule.py): when it may start, how often
+        a consumed slot may be reported, how far a fleet spreads after a power cut."""
+        from replenish import schedule
+
+        session = Section({}, CONFIG_FILE + ".session")
+        if "session" in c.data:
+            session = c.section("session")
+        try:
+            self.session_window = schedule.parse_window(
+                session.get("window", list, ["00:00", "00:00"]))
+        except ValueError as err:
+            session.fail("window", str(err))
+        self.report_s = int(session.between("report_s", 3600, 7 * 86400, "seconds", 86400))
+        self.spread_s = int(session.between("cold_boot_spread_s", 0, 86400, "seconds",
+                                            schedule.SPREAD_S))
+
     def __repr__(self):
         return "<Config %s/%s, %d slots>" % (self.model, self.serial, len(self.slots))
 
@@ -164,6 +184,22 @@ class Config(Device):
 
     def client_secret(self):
         return self._client_secret
+
+
+def _static_ip(wifi):
+    """[ip, mask, gateway, dns] as dotted quads, or None (DHCP)."""
+    value = wifi.get("static_ip", list, None, required=False)
+    if value is None:
+        return None
+    quads = len(value) == 4 and all(isinstance(v, str) and _quad(v) for v in value)
+    if not quads:
+        wifi.fail("static_ip", "four addresses [ip, mask, gateway, dns] like \"192.168.1.50\"")
+    return tuple(value)
+
+
+def _quad(text):
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
 def load(fs):

@@ -34,7 +34,7 @@ BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut fo
 class Cycle:
     def __init__(self, board, store, slots, sensors, connect, wifi_login, log=print,
                  rules=policy.RULES, rtc=None, test_device=False, serial="",
-                 window=schedule.WHOLE_DAY):
+                 window=schedule.WHOLE_DAY, spread_s=schedule.SPREAD_S, static_ip=None):
         self.board = board
         self.clock = board.clock
         self.store = store
@@ -49,6 +49,8 @@ class Cycle:
         self.test_device = test_device
         self.serial = serial  # the daily session's minute derives from it
         self.window = window
+        self.spread_s = spread_s  # after a power cut, a fleet's missed sessions spread this far
+        self.static_ip = static_ip
         self.feed = _nothing
         self.radio_ms = 0  # how long Wi-Fi was on this wake
         self.joined = None  # how Wi-Fi was joined: "fast", "cold" or None
@@ -127,12 +129,19 @@ class Cycle:
             # one until it went through: what it sent is not sent again.
             return memory.setdefault("first_session", now)
         at = schedule.next_session(now, self.serial, memory["session_at"], self.window,
-                                   cold_boot_at=cold)
+                                   cold_boot_at=cold, spread_s=self.spread_s)
         return at if at <= now else None
 
-    def next_session(self, memory):
-        return schedule.next_session(self.clock.now(), self.serial, memory.get("session_at"),
-                                     self.window, cold_boot_at=self.rtc and self.rtc.get(BOOT))
+    def next_radio(self):
+        """When the radio comes on next, unless a slot runs low first."""
+        memory = self.store.load(SERVICE, {})
+        now = self.clock.now()
+        if memory.get("session_at") is None:
+            return now
+        at = schedule.next_session(now, self.serial, memory["session_at"], self.window,
+                                   self.rtc and self.rtc.get(BOOT), self.spread_s)
+        retry = memory.get("retry_at", 0)
+        return schedule.next_radio(at, retry if retry > now else None)
 
     def _decide(self, memory):
         return policy.decide(self.clock.now(), self._views(memory), memory, self.rules,
@@ -153,7 +162,8 @@ class Cycle:
         ssid, password = self.wifi_login()
         began = self.clock.ticks_ms()
         try:
-            self.joined = wifi.connect(self.board, ssid, password, rtc=self.rtc, feed=self.feed)
+            self.joined = wifi.connect(self.board, ssid, password, rtc=self.rtc,
+                                       static_ip=self.static_ip, feed=self.feed)
         except wifi.WifiError as err:
             self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
             return self._failed(memory, err)
@@ -173,9 +183,7 @@ class Cycle:
             self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
 
     def _unlinked(self):
-        from replenish.lwa import RELINK
-
-        self.log("not linked to an Amazon account: nothing is sent; " + RELINK)
+        self.log("nothing is sent: %s" % self.lwa.why_unlinked())
         return "unlinked"
 
     def _sync_clock(self, was_set):

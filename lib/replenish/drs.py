@@ -111,6 +111,14 @@ def slot_status_body(status):
     return body
 
 
+def _list(value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError("productInfoList is not a list")
+    return value
+
+
 class Drs:
     def __init__(self, http, lwa, clock, url=URL, retry_default_s=300):
         self.http = http
@@ -169,9 +177,13 @@ class Drs:
                           "DrsReplenishInput@1.0", "DrsReplenishResult@1.0")
         data = self._json(resp)
         try:
-            return {"eventInstanceId": data["eventInstanceId"], "detailCode": data["detailCode"]}
+            order_id, code = data["eventInstanceId"], data["detailCode"]
         except (KeyError, TypeError):
             raise BadResponse(200, "replenish result without eventInstanceId/detailCode")
+        # Kept in flash and sent back in a path: anything but text is refused here.
+        if not isinstance(code, str) or not (order_id is None or isinstance(order_id, str)):
+            raise BadResponse(200, "replenish result with a non-text eventInstanceId/detailCode")
+        return {"eventInstanceId": order_id, "detailCode": code}
 
     def slot_status(self, slot_id, status):
         self._call("POST", "/slotStatus/" + quote(slot_id), "DrsSlotStatusInput@1.0",
@@ -194,7 +206,7 @@ class Drs:
                     slots[slot] = {"subscribed": entry, "products": []}
                 else:
                     slots[slot] = {"subscribed": entry["subscribed"] is True,
-                                   "products": entry.get("productInfoList") or []}
+                                   "products": _list(entry.get("productInfoList"))}
         except (KeyError, TypeError, AttributeError):
             raise BadResponse(200, "unreadable subscription info")
         return slots

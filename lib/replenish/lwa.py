@@ -24,7 +24,7 @@
 import random
 
 from replenish.http import quote
-from replenish.http_errors import HttpError
+from replenish.http_errors import HttpError, OutOfMemory
 from replenish.retry_after import retry_after
 
 REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": REVOKED or DEREGISTERED}
@@ -144,6 +144,8 @@ class Lwa:
             resp = self.http.request(
                 "POST", self.url + "/auth/o2/token",
                 {"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}, body)
+        except OutOfMemory:
+            raise  # the heap, not LWA: said as such, never backed off as an outage
         except HttpError as err:
             raise self._backoff(retry, "LWA unreachable (%s)" % err)
         body = None  # the form holds the secrets: not kept longer than needed

@@ -26,8 +26,8 @@ def slot_words(slot, unit):
                                      slot_state(slot))
 
 
-def wake_line(now, slots, units, outcome, radio_ms, next_wake):
+def wake_line(now, slots, units, outcome, radio_ms, next_wake, next_radio):
     radio = "radio %.1f s" % (radio_ms / 1000) if radio_ms else "radio off"
-    return "wake %s | %s | %s: %s | next %s" % (
+    return "wake %s | %s | %s: %s | next wake %s, radio %s" % (
         iso8601(now), " | ".join(slot_words(s, units.get(s.id, "units")) for s in slots),
-        radio, outcome, iso8601(next_wake))
+        radio, outcome, iso8601(next_wake)[11:16], iso8601(next_radio)[5:16])

@@ -22,7 +22,7 @@ class Device:
         self.amazon = FakeAmazon(self.net, self.clock)
         self.logs = []
         store = Store(FakeFlash(), log=self.logs.append)
-        self.http = Http(self.clock, self.net)
+        self.http = Http(self.clock, self.net, max_response=4096)  # see test_lwa.py's Device
         self.lwa = Lwa(self.http, store, self.clock, CLIENT_ID, CLIENT_SECRET,
                        url="https://" + LWA_HOST, log=self.logs.append)
         self.lwa.link(REFRESH)

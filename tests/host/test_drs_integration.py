@@ -87,9 +87,9 @@ def test_link_to_unlink_over_one_wake(emu, tmp_path, interpreter):
     # One TLS connection per host for the whole wake, seen from both ends.
     stats = emu.connection_stats()
     assert stats["lwa"]["tls_handshakes"] == 1 and stats["drs"]["tls_handshakes"] == 1
-    assert stats["lwa"]["requests"] == 2  # the refresh, and the one that found it revoked
+    assert stats["lwa"]["requests"] == 1  # the refresh only: deregistered is known without asking
     assert stats["drs"]["requests"] == 8
-    assert result["counts"] == [2, 2, 10]
+    assert result["counts"] == [2, 2, 9]
     text = json.dumps(result)
     for secret in (cfg["refresh_token"], cfg["client_secret"], "Atza|"):
         assert secret not in text

@@ -43,15 +43,18 @@ class FakeWatchdog:
         self.board = board
         self.clock = board.world
         self.timeout_ms = timeout_ms
-        self.fed_at = self.clock.ticks_ms()
+        self.fed_at = self._ms()
         self.clock.watchers.append(self.check)
+
+    def _ms(self):
+        return self.clock.ticks_us() // 1000  # not ticks_ms(): that may call check()
 
     def feed(self):
         self.check()
-        self.fed_at = self.clock.ticks_ms()
+        self.fed_at = self._ms()
 
     def expired(self):
-        return self.clock.ticks_ms() - self.fed_at > self.timeout_ms
+        return self._ms() - self.fed_at > self.timeout_ms
 
     def check(self):
         if self.board.dog is self and self.expired():

@@ -7,8 +7,12 @@
 import os
 import sys
 
-from tools.sim.board import Reset, WatchdogReset
-from tools.sim.virtual import VirtualBoard, power_down
+# A script's own folder comes first on sys.path: here that is tools/sim/,
+# whose hx711.py is the fake chip, not the driver deployed to the flash.
+sys.path.pop(0)
+
+from tools.sim.board import Reset, WatchdogReset  # noqa: E402
+from tools.sim.virtual import VirtualBoard, power_down  # noqa: E402
 
 
 class virtual_board:  # noqa: N801 - read by main.py as a module would be
