@@ -31,7 +31,7 @@ from tools.emulator import Emulator  # noqa: E402
 from tools.emulator.sntp import SntpResponder  # noqa: E402
 from tools.link import link, write_link_file  # noqa: E402
 from tools.profiles import START, Profile, names  # noqa: E402
-from tools.virtual_device import VirtualDevice  # noqa: E402
+from tools.virtual_device import DEVICE_HEAP, VirtualDevice  # noqa: E402
 
 REDIRECT = "http://127.0.0.1/linked"
 DAY = 86400
@@ -109,7 +109,7 @@ def prepare(emu, profile, work, days, clock_port, ntp_port, battery=None, test_d
 
 
 def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
-                       test_device=None, console=None):
+                       test_device=None, console=None, heap=DEVICE_HEAP):
     """Link, deploy and run a device on `emu` until the days are over; the
     number of wakes."""
     link_clock = ClockLink(emu)
@@ -118,7 +118,7 @@ def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
         staging, world, config = prepare(emu, profile, work, days, link_clock.port, sntp.port,
                                          battery, test_device)
         out = console or (lambda data: (sys.stdout.buffer.write(data), sys.stdout.flush()))
-        with VirtualDevice(Path(work) / "flash", world_dir=world) as dev:
+        with VirtualDevice(Path(work) / "flash", heap=heap, world_dir=world) as dev:
             print("virtual device on %s; deploying with mpremote" % dev.port, flush=True)
             if not deploy(dev.port, staging, work):
                 raise SystemExit(1)
@@ -163,6 +163,9 @@ def main(argv=None):
                         help="run as the example says (the printer runs on battery by default)")
     parser.add_argument("--power-cut-on-day", type=int, default=None,
                         help="cut the power in the middle of the first wake of that day")
+    parser.add_argument("--heap", default=DEVICE_HEAP,
+                        help="the firmware's MicroPython heap (%(default)s: an ESP32's 110 KB "
+                             "in the 64-bit unix port's bytes)")
     parser.add_argument("--keep", metavar="DIR",
                         help="keep the device's flash, its world and the emulator in DIR")
     args = parser.parse_args(argv)
@@ -172,7 +175,7 @@ def main(argv=None):
     with keep as work:
         with Emulator(state_dir=Path(work) / "emulator", start=START) as emu:
             wakes = run_virtual_device(emu, profile, work, args.days, battery,
-                                       args.power_cut_on_day)
+                                       args.power_cut_on_day, heap=args.heap)
             print("\nvirtual device: %d wakes" % wakes)
             summary(emu)
     return 0

@@ -28,6 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # mpremote deploys lives in that heap too. The 64-bit unix port needs about
 # 1.45 x the bytes of the 32-bit ESP32 for the same objects: 144k here.
 DEVICE_HEAP = "144k"
+# The simulated hardware (tools/sim) is Python in the same heap; on an ESP32
+# it is C in the firmware image. Its measured size is added on top, so the
+# firmware itself gets DEVICE_HEAP, no more and no less.
+SIM_PROBE = """
+import gc
+gc.collect()
+before = gc.mem_alloc()
+import os
+from tools.sim.virtual import VirtualBoard
+board = VirtualBoard(os.getenv("VIRTUAL_WORLD"))
+gc.collect()
+print(gc.mem_alloc() - before)
+"""
 POWER_ON = ROOT / "tools" / "sim" / "power_on.py"
 HUNG_S = 240  # a wake still running after this (real time) is reset as the watchdog would
 
@@ -47,19 +60,40 @@ class VirtualDevice:
         self.proc = None
         self.port = None
         self.wakes = 0
+        self._sim_bytes = None
         self._stop = threading.Event()
 
-    def _spawn(self, *args):
+    def _env(self):
         # What was deployed to the flash wins; the repository's tools/ stands in
         # for the simulated board that a real board would not need.
         path = os.pathsep.join([str(self.flash / "lib"), str(self.flash), str(ROOT), ".frozen"])
         env = dict(os.environ, MICROPYPATH=path, **self.env)
         if self.world:
             env["VIRTUAL_WORLD"] = str(self.world)
+        return env
+
+    def sim_bytes(self):
+        """What the simulated board takes of the heap, measured once."""
+        if self._sim_bytes is None:
+            out = subprocess.run([micropython_command(), "-X", "heapsize=1m", "-c", SIM_PROBE],
+                                 cwd=self.flash, env=self._env(), capture_output=True,
+                                 text=True, timeout=60)
+            if out.returncode != 0:
+                raise RuntimeError("the simulated board does not start: " + out.stdout[-500:])
+            self._sim_bytes = int(out.stdout.split()[-1])
+        return self._sim_bytes
+
+    def _heap(self, with_board):
+        if not with_board or not self.world:
+            return self.heap
+        kib = int(self.heap.rstrip("k")) + (self.sim_bytes() + 1023) // 1024
+        return "%dk" % kib
+
+    def _spawn(self, *args):
         self.proc = subprocess.Popen(
-            [micropython_command(), "-X", "heapsize=" + self.heap, "-i", *args],
+            [micropython_command(), "-X", "heapsize=" + self._heap(bool(args)), "-i", *args],
             stdin=self._board_slave, stdout=self._board_slave, stderr=self._board_slave,
-            cwd=self.flash, env=env, close_fds=True,
+            cwd=self.flash, env=self._env(), close_fds=True,
         )
         return self.proc
 

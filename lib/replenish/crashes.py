@@ -84,9 +84,12 @@ class Crashes:
 
     def record(self, exc):
         self.state = dict(self.state, n=self.count + 1)
-        write_log(self.board, "crash %d in a row:\n%s" % (self.count, format_exception(exc)),
-                  self.console)
-        self._save()
+        self._save()  # first: the count must survive even if the heap can't hold the log
+        try:
+            text = format_exception(exc)
+        except MemoryError:
+            text = "%s (no heap left for the traceback)" % type(exc).__name__
+        write_log(self.board, "crash %d in a row:\n%s" % (self.count, text), self.console)
 
     def safe_mode(self):
         """Why the app must not start, after a crash loop; None otherwise."""
