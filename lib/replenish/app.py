@@ -7,10 +7,8 @@
 # reachable with mpremote for a while, then sleeps long. A crash in a wake is
 # counted across resets (crashes.py) and the board resets.
 from replenish import config, crashes, policy, redact, safemode, schedule
-from replenish.calibration import Calibration
 from replenish.cycle import SLOTS, Cycle
 from replenish.rtcmem import RtcMemory
-from replenish.sensors import open_sensor
 from replenish.slots import Slot
 from replenish.status import wake_line
 from replenish.store import Store
@@ -21,6 +19,7 @@ WATCHDOG_MS = 120000  # longer than a wake's budget (cycle.BUDGET_MS)
 FEED_MS = 30000
 REACHABLE_S = 120  # after a boot error: time to connect with mpremote...
 REST_S = 86400  # ...then sleep this long before trying again
+RADIO = "radio"  # RTC memory: the next boot is the radio half of this wake
 
 
 def take_link(board, lwa, log):
@@ -48,10 +47,16 @@ def network(board, cfg, store, log):
     return Drs(http, lwa, board.clock, url=cfg.drs_url), lwa
 
 
-def build(board, cfg, store, rtc, log=print):
-    calibration = Calibration(store)
-    saved = store.load(SLOTS, {})
-    slots, sensors = [], {}
+def build(board, cfg, store, rtc, log=print, sensors=True):
+    """The wake's parts. sensors=False for the radio half: its slots come from
+    memory and no sensor code is imported, so the network code has the heap."""
+    saved = rtc.get(SLOTS) or store.load(SLOTS, {})
+    slots, opened = [], {}
+    if sensors:
+        from replenish.calibration import Calibration
+        from replenish.sensors import open_sensor
+
+        calibration = Calibration(store)
     for section in cfg.slots:
         data = section.data
         slot_id = section.get("id", str)
@@ -59,15 +64,17 @@ def build(board, cfg, store, rtc, log=print):
             slots.append(Slot(data, saved.get(slot_id)))
         except (KeyError, TypeError, ValueError) as err:
             raise config.ConfigError("%s: %s" % (section.where, err))
+        if not sensors:
+            continue
         try:
-            sensors[slot_id] = open_sensor(board, data, calibration.get(slot_id))
+            opened[slot_id] = open_sensor(board, data, calibration.get(slot_id))
         except (KeyError, TypeError, ValueError) as err:
             if "ADC2" in str(err):  # wiring, not calibration: a person must move the probe
                 raise config.ConfigError("%s: %s" % (section.where, err))
             # The slot stays faulty, so nothing is reported or ordered from it.
-            sensors[slot_id] = "cannot be read: %s" % err
-            log("slot %s: %s" % (slot_id, sensors[slot_id]))
-    cycle = Cycle(board, store, slots, sensors, lambda: network(board, cfg, store, log),
+            opened[slot_id] = "cannot be read: %s" % err
+            log("slot %s: %s" % (slot_id, opened[slot_id]))
+    cycle = Cycle(board, store, slots, opened, lambda: network(board, cfg, store, log),
                   lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log,
                   rules=dict(policy.RULES, report_s=cfg.report_s), rtc=rtc,
                   test_device=cfg.test_device, serial=cfg.serial, window=cfg.session_window,
@@ -98,13 +105,11 @@ def pause(board, dog, ms):
         ms -= step
 
 
-def before_sleep(board, cycle):
-    """What must not stay on through deep sleep: the radio, and the HX711s,
-    which power down only while their clock line is held high."""
+def before_sleep(board, rtc):
+    """What must not stay on through deep sleep: the radio (the HX711s are
+    powered down, their clock line held high, as soon as they are read)."""
     board.wlan().active(False)
-    for sensor in cycle.sensors.values():
-        if hasattr(sensor, "sleep"):
-            sensor.sleep()
+    rtc.save()
 
 
 def run(board, console=print):
@@ -132,7 +137,11 @@ def run(board, console=print):
                   % (counted.count, backoff // 60))
             board.deep_sleep(backoff * 1000)
         cfg = config.load(board.fs)
-        cycle = build(board, cfg, store, rtc, console)
+        radio = rtc.get(RADIO)
+        if radio:
+            rtc.pop(RADIO)  # once: a crash in the radio half starts a whole wake again
+            rtc.save()
+        cycle = build(board, cfg, store, rtc, console, sensors=not radio)
     except Exception as err:  # noqa: BLE001 - boot must never escape to the REPL
         words = str(err) if isinstance(err, config.ConfigError) else crashes.format_exception(err)
         crashes.write_log(board, "boot failed: %s\nfix the file on the device (mpremote), "
@@ -140,25 +149,40 @@ def run(board, console=print):
         rest(board, "the app did not start", console)
         return "boot-error"
     dog = board.watchdog(WATCHDOG_MS)
+    try:
+        outcome = half(board, cycle, rtc, radio, dog)
+    except Exception as exc:  # noqa: BLE001 - counted, logged, and the board resets
+        counted.record(exc)
+        board.reset()
+        return "crashed"  # only where reset() returns: the simulated board
+    counted.clear()
+    now = board.clock.now()
+    radio_at = cycle.next_radio()
+    sleep_s = schedule.sleep_s(now, cfg.measure_every_s, radio_at)
     units = dict((s.data.get("id"), s.data.get("unit", "units")) for s in cfg.slots)
-    period_s = cfg.measure_every_s
-    while True:
-        try:
-            outcome = cycle.wake(dog.feed)
-        except Exception as exc:  # noqa: BLE001 - counted, logged, and the board resets
-            counted.record(exc)
-            board.reset()
-            return "crashed"  # only where reset() returns: the simulated board
-        counted.clear()
-        now = board.clock.now()
-        radio_at = cycle.next_radio()
-        sleep_s = schedule.sleep_s(now, period_s, radio_at)
-        console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + sleep_s,
-                          radio_at))
-        dog.feed()
+    console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + sleep_s,
+                      radio_at))
+    dog.feed()
+    before_sleep(board, rtc)
+    if cfg.battery:
+        board.deep_sleep(sleep_s * 1000)  # the board starts again at boot.py
+    pause(board, dog, sleep_s * 1000)  # mains: the next wake starts with a fresh heap too
+    board.soft_reset()
+
+
+def half(board, cycle, rtc, radio, dog):
+    """This boot's half of the wake. The radio half runs after a soft reset,
+    which on the ESP32 empties the heap but keeps the RTC memory (and the
+    watchdog running); a wake that must set the clock first comes back to
+    measure with a true date."""
+    if not radio:
+        if not cycle.measure():
+            return "idle"
+        rtc.set(RADIO, True)
         rtc.save()
-        if cfg.battery:
-            before_sleep(board, cycle)
-            board.deep_sleep(sleep_s * 1000)  # the board starts again at boot.py
-        else:
-            pause(board, dog, sleep_s * 1000)
+        board.soft_reset()
+    outcome = cycle.talk(dog.feed)
+    if outcome == "clock-set":
+        rtc.save()
+        board.soft_reset()
+    return outcome

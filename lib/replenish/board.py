@@ -11,7 +11,7 @@ from replenish.fs import Fs
 
 NTP_HOST = "pool.ntp.org"
 CAUSES = {machine.PWRON_RESET: "power-on", machine.DEEPSLEEP_RESET: "deep-sleep",
-          machine.WDT_RESET: "watchdog"}
+          machine.WDT_RESET: "watchdog", machine.SOFT_RESET: "soft-reset"}
 
 # The port's epoch (1970 on some ports, 2000 on the ESP32): seconds to add to
 # time.time() to get Unix time.
@@ -104,3 +104,7 @@ class Esp32Board:
 
     def reset(self):
         machine.reset()
+
+    def soft_reset(self):
+        """A fresh heap, the RTC memory and the running watchdog kept."""
+        machine.soft_reset()

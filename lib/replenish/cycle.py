@@ -28,6 +28,7 @@ NEW_CONTAINER = ("refilled", "delivered")
 REPORT = ("first", "consumed", "topped-up") + NEW_CONTAINER  # worth a slot status
 ORDER_STALE_S = 21 * DAY  # an order the service never speaks of again
 CLOCK = "clock"  # RTC memory: when SNTP last set the clock
+FLASHED = "flashed"  # RTC memory: when the slot states last went to flash
 BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
 
 
@@ -68,40 +69,78 @@ class Cycle:
             self._service = self._connect()
         return self._service
 
-    # --- the wake
+    # --- the wake, in two halves
+    #
+    # measure() reads the sensors and decides; when the radio is needed the app
+    # runs talk() in a fresh heap (a soft reset on the ESP32): the network code
+    # and the sensors' code never share the ~110 KB. wake() does both in one heap.
 
     def wake(self, feed=None):
+        outcome = "idle"
+        for _ in range(2):  # a clock that was not set: set it, then the wake proper
+            if not self.measure():
+                return outcome
+            outcome = self.talk(feed)
+            if outcome != "clock-set":
+                return outcome
+        return outcome
+
+    def measure(self):
+        """Read every slot and decide; True when the radio must come on."""
+        if not self._clock_set():
+            return True  # only SNTP can set it; nothing dated is kept meanwhile
+        memory = self.store.load(SERVICE, {})
+        events = self._measure_all(memory)
+        due = self._decide(memory)
+        self._save(memory, events)
+        return bool(due)
+
+    def talk(self, feed=None):
+        """The radio half: join Wi-Fi, set the clock if due, send what is due."""
         self.feed = feed or _nothing
         self.radio_ms = 0
         self.joined = None
         self._began = self.clock.ticks_ms()
         memory = self.store.load(SERVICE, {})
-        measured = self._clock_set()
-        if measured:
-            self._measure_all(memory)
-            due = self._decide(memory)
-        if not measured or due:
-            outcome = self._radio(memory, measured)
-        else:
-            outcome = "idle"
-        self.store.save(SLOTS, dict((s.id, s.state) for s in self.slots))
-        self.store.save(SERVICE, memory)
+        outcome = self._radio(memory, self._clock_set())
+        self._save(memory, outcome != "idle")
         return outcome
+
+    def _save(self, memory, flash_due):
+        """Slot states go to RTC memory every wake (no flash wear) and to flash
+        when something happened or an hour passed: a power cut costs at most
+        an hour of use statistics, never an event or an order."""
+        states = dict((s.id, s.state) for s in self.slots)
+        now = self.clock.now()
+        if self.rtc:
+            self.rtc.set(SLOTS, states)
+            if not flash_due and now - (self.rtc.get(FLASHED) or 0) < 3600:
+                states = None
+            else:
+                self.rtc.set(FLASHED, now)
+        if states is not None:
+            self.store.save(SLOTS, states)
+        self.store.save(SERVICE, memory)
 
     def _clock_set(self):
         return self.clock.now() >= CLOCK_VALID_FROM
 
     def _measure_all(self, memory):
+        """True when something worth keeping in flash happened."""
         now = self.clock.now()
         owed = memory.setdefault("report", [])
+        happened = False
         for slot in self.slots:
+            was = slot.fault
             event = self._measure(slot, now)
             if event in REPORT and slot.id not in owed:
                 owed.append(slot.id)  # kept in flash: deep sleep must not lose it
             if event in NEW_CONTAINER:
                 memory.get("orders", {}).pop(slot.id, None)  # the order arrived
+            happened = happened or event in REPORT or slot.fault != was
         if not owed:
             del memory["report"]
+        return happened
 
     def _measure(self, slot, now):
         sensor = self.sensors[slot.id]
@@ -172,9 +211,7 @@ class Cycle:
             if not self._sync_clock(measured):
                 return "clock-unset"
             if not measured:
-                self._measure_all(memory)
-                if not self.lwa.linked():
-                    return self._unlinked()
+                return "clock-set"  # now the sensors can be read with a true date
             return self._act(memory)
         finally:
             if self._service is not None:

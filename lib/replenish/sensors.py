@@ -30,7 +30,7 @@ class LoadCellSensor:
         except HX711Error:
             return _reading(fault=faults.NO_DATA)
         finally:
-            self.hx.power_down()
+            self.sleep()
         reason = faults.rail(codes, MIN_CODE, MAX_CODE) or faults.stuck(codes)
         if reason:
             return _reading(fault=reason)
@@ -39,7 +39,7 @@ class LoadCellSensor:
         return _reading(value, settled)
 
     def sleep(self):
-        """Before deep sleep: the chip powers down only while SCK stays high,
+        """After every reading: the chip powers down only while SCK stays high,
         and an unheld pin floats low in deep sleep (1.5 mA instead of < 1 µA)."""
         self.hx.power_down()
         if self.hold_sck:

@@ -10,7 +10,7 @@ from fake_amazon import CLIENT_ID, CLIENT_SECRET, DRS_HOST, LWA_HOST, REFRESH
 from replenish import app
 from replenish.calibration import Calibration
 from replenish.store import Store
-from tools.sim.board import DeepSleep, Reset, SimBoard, WatchdogReset
+from tools.sim.board import DeepSleep, Reset, SimBoard, SoftReset, WatchdogReset
 from tools.sim.probe import ProbeModel
 
 HOUR = 3600
@@ -58,16 +58,20 @@ class Boot:
             f.write(value if isinstance(value, str) else json.dumps(value))
 
     def boot(self):
-        """One boot, from reset to whatever ends it: 'sleep' (with the ms), 'reset',
-        'watchdog', or what run() returned."""
-        try:
-            return app.run(self.board, console=self.console.append), None
-        except DeepSleep as sleep:
-            return "sleep", sleep.ms
-        except Reset:
-            return "reset", None
-        except WatchdogReset:
-            return "watchdog", None
+        """One wake, from reset to whatever ends it: 'sleep' (with the ms), 'reset',
+        'watchdog', or what run() returned. A soft reset (the radio half of a
+        wake) boots again at once, with a fresh app.run as with a fresh heap."""
+        while True:
+            try:
+                return app.run(self.board, console=self.console.append), None
+            except SoftReset:
+                continue
+            except DeepSleep as sleep:
+                return "sleep", sleep.ms
+            except Reset:
+                return "reset", None
+            except WatchdogReset:
+                return "watchdog", None
 
     def said(self, words):
         return [line for line in self.console if words in line]

@@ -5,7 +5,7 @@ import ssl
 from replenish.connector import SocketConnector
 from replenish.fs import Fs
 
-REPO = Fs(__file__.rsplit("/tests/", 1)[0])  # the device's filesystem root
+REPO = Fs(__file__.rsplit("tests/", 1)[0])  # the device's root (relative on MicroPython)
 ROOTS = ["certs/amazon-root-ca-%d.der" % n for n in (1, 2, 3, 4)] + [
     "certs/starfield-services-root-g2.der", "certs/digicert-global-root-g2.der"]
 

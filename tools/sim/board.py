@@ -12,6 +12,7 @@ from tools.sim.rtc import FakeRTC
 from tools.sim.wifi import FakeWLAN
 
 POWER_ON, DEEP_SLEEP, WATCHDOG, RESET = "power-on", "deep-sleep", "watchdog", "reset"
+SOFT_RESET = "soft-reset"
 SLEEP_UA = 10  # energy-model.md: a bare module in deep sleep, RTC timer and memory on
 # Wi-Fi still active when deep sleep starts: ESP-IDF asks for esp_wifi_stop()
 # first; counted as the modem's sleep draw so a test catches it.
@@ -32,6 +33,11 @@ class DeepSleep(BaseException):
 
 class Reset(BaseException):
     pass
+
+
+class SoftReset(BaseException):
+    """machine.soft_reset(): a fresh heap; RTC memory, pins and the watchdog
+    stay. The caller boots again at once (tests/device/boot_rig.py)."""
 
 
 class WatchdogReset(BaseException):
@@ -212,6 +218,10 @@ class SimBoard:
     def reset(self):
         self._reset(RESET)
         raise Reset("reset")
+
+    def soft_reset(self):
+        self.cause = SOFT_RESET
+        raise SoftReset("soft reset")
 
     def power_cut(self):
         """Power lost: RAM, RTC memory and the clock go; files being written too."""

@@ -214,6 +214,10 @@ class VirtualBoard(SimBoard):
             "since": self.household.since(), "holds": holds,
             "sleep_ua": sleep_ua})
 
+    def soft_reset(self):
+        self.save_world("soft-reset")
+        power_down()  # the runner starts the next process at once: a fresh heap
+
     def deep_sleep(self, ms):
         ua = self.sleep_current_ua()
         self._reset(DEEP_SLEEP)
