@@ -1,0 +1,33 @@
+"""One appliance's run in its own emulator and its own folder, so the
+profiles can run side by side in separate processes; what the run printed
+(deploying, the device's console) goes to a log file beside the trace."""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from tools.bench import trace
+from tools.bench.appliances import appliance
+from tools.emulator import Emulator
+from tools.profiles import START
+
+
+def run_appliance(name, days=None, heap="240k", log=None):
+    """The trace of one appliance's run (a dict)."""
+    profile, days = appliance(name, days)
+    with tempfile.TemporaryDirectory(prefix="bench-%s-" % name) as work:
+        with Emulator(state_dir=Path(work) / "emulator", start=START) as emu:
+            return trace.run(emu, profile, work, days, heap)
+
+
+def run_to_file(name, days, heap, out):
+    """For a worker process: its stdout and stderr go to <out>.log, the trace to out."""
+    log = open(str(out) + ".log", "w")
+    sys.stdout.flush()
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    result = run_appliance(name, days, heap)
+    Path(out).write_text(json.dumps(result))
+    return str(out)
