@@ -25,8 +25,8 @@ def firmware(trace):
     connections = Counter(host for host, _ in set((r["host"], r["connection"])
                                                   for r in requests))
     return {
-        "wakes": len(wakes), "boots": sum(w["boots"] for w in wakes), "sessions": len(radio), "wifi_cold": len(radio) - fast,
-        "wifi_fast": fast, "ntp": ntp,
+        "wakes": len(wakes), "boots": sum(w["boots"] for w in wakes), "sessions": len(radio),
+        "wifi_cold": len(radio) - fast, "wifi_fast": fast, "ntp": ntp,
         "most_sessions_in_a_day": max(per_day_sessions.values()) if per_day_sessions else 0,
         "handshakes": dict(trace["handshakes"]),
         "connections_seen": dict(connections),

@@ -80,6 +80,6 @@ def parse_overrides(items):
                 continue
             seconds, ma = float(parts[0]), float(parts[1])
         except (ValueError, IndexError):
-            raise ValueError("--energy %r: write NAME=SECONDS,MA (sleep=UA)" % item)
+            raise ValueError("--energy %r: write NAME=SECONDS,MA (sleep=UA)" % item) from None
         out[name.strip()] = (ma, seconds)
     return out

@@ -7,7 +7,6 @@ first minute if missed sessions were held at once instead of spread."""
 from collections import Counter
 
 from replenish import schedule
-
 from tools.bench.household import DAY
 
 MINUTES = 1440

@@ -9,7 +9,6 @@ power-on is cold (nothing cached), every other one fast, and the clock is set
 once per power-on (the RTC keeps time through deep sleep)."""
 
 from replenish import schedule
-
 from tools.bench import household
 from tools.bench.household import DAY
 from tools.emulator.tokens import ACCESS_LIFETIME

@@ -14,12 +14,17 @@ from tools.emulator import Emulator
 from tools.profiles import START
 
 
-def run_appliance(name, days=None, heap="240k", log=None):
-    """The trace of one appliance's run (a dict)."""
+def run_appliance(name, days=None, heap="240k", inspect=None):
+    """The trace of one appliance's run (a dict). inspect(flash, world,
+    profile), when given, looks at the device after the run; its answer is
+    the trace's "inspected"."""
     profile, days = appliance(name, days)
     with tempfile.TemporaryDirectory(prefix="bench-%s-" % name) as work:
         with Emulator(state_dir=Path(work) / "emulator", start=START) as emu:
-            return trace.run(emu, profile, work, days, heap)
+            result = trace.run(emu, profile, work, days, heap)
+        if inspect:
+            result["inspected"] = inspect(Path(work) / "flash", Path(work) / "world", profile)
+        return result
 
 
 def run_to_file(name, days, heap, out):

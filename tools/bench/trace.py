@@ -20,10 +20,9 @@ import time
 from pathlib import Path
 from unittest import mock
 
+import tools.run
 from replenish.clock import parse_iso8601
 from replenish.rtcmem import RtcMemory
-
-import tools.run
 from tools.profiles import START
 from tools.virtual_device import VirtualDevice
 
