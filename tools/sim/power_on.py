@@ -4,6 +4,10 @@
 # imports no host code), then runs boot.py and main.py from the flash, as an
 # ESP32 does after every reset. Whatever ends the wake is written to the world
 # for the runner: deep sleep, the watchdog, or a crash that escaped.
+#
+# REPL mode (VIRTUAL_REPL set, VirtualDevice.repl()): the board is built and
+# handed over but boot.py and main.py do not run, as on a board held in safe
+# mode; `-i` leaves the REPL to mpremote and the helpers (replenish/repl.py).
 import os
 import sys
 
@@ -19,14 +23,32 @@ class virtual_board:  # noqa: N801 - read by main.py as a module would be
     board = VirtualBoard(os.getenv("VIRTUAL_WORLD"))
 
 
+def keep_rtc_memory(board):
+    """RTC memory outlives a reset on an ESP32, but the REPL's process ends
+    by a kill: whatever the helpers write there (a crash count cleared, the
+    clock's SNTP date) goes to the world at once, for the next wake to find."""
+    write = board.rtc_memory
+
+    def rtc_memory(data=None):
+        kept = write(data)
+        if data is not None:
+            board.save_world("reset")
+        return kept
+
+    board.rtc_memory = rtc_memory
+
+
 sys.modules["virtual_board"] = virtual_board
-try:
-    import boot  # noqa: F401
-    import main  # noqa: F401
-except WatchdogReset as err:
-    print("virtual device:", err)
-    virtual_board.board.save_world("watchdog")
-    power_down()
-except Reset:
-    virtual_board.board.save_world("reset")
-    power_down()
+if os.getenv("VIRTUAL_REPL"):
+    keep_rtc_memory(virtual_board.board)
+else:
+    try:
+        import boot  # noqa: F401
+        import main  # noqa: F401
+    except WatchdogReset as err:
+        print("virtual device:", err)
+        virtual_board.board.save_world("watchdog")
+        power_down()
+    except Reset:
+        virtual_board.board.save_world("reset")
+        power_down()
