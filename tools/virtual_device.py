@@ -138,6 +138,16 @@ class VirtualDevice:
         self.wakes += 1
         return self._spawn(str(POWER_ON))
 
+    def repl(self):
+        """Powered with its board built but the app held back, as a board in
+        safe mode: mpremote reaches the REPL and its helpers (replenish.repl)."""
+        self._kill()
+        env, self.env = self.env, dict(self.env, VIRTUAL_REPL="1")
+        try:
+            return self._spawn(str(POWER_ON))
+        finally:
+            self.env = env
+
     def world_state(self):
         path = self.world / "world.json"
         return json.loads(path.read_text()) if path.exists() else None
