@@ -34,13 +34,13 @@ def status(dev):
                                            " (not set: SNTP sets it when the radio is next on)"))
     _safe_mode(dev)
     cfg = dev.cfg
+    cycle = dev.cycle  # built as a boot builds it: a link.json left on the flash is taken
     say("device %s/%s%s, %s, measures every %d min, Wi-Fi '%s'" % (
         cfg.model, cfg.serial, " (test device)" if cfg.test_device else "",
         "on battery" if cfg.battery else "on mains", cfg.measure_every_s // 60, cfg.wifi_ssid))
     why = dev.lwa().why_unlinked()
     say("link: %s" % ("linked to the customer's Amazon account" if why is None
                       else "NOT LINKED: %s (r.link() says how)" % why))
-    cycle = dev.cycle
     units = dev.units()
     for slot in cycle.slots:
         say("slot %s, last sane reading %s" % (slot_words(slot, units.get(slot.id, "units")),
@@ -104,13 +104,17 @@ def _order_info(drs, asked):
 def cancel_test_orders(dev, slot_id=None):
     if slot_id is not None:
         dev.slot_config(slot_id)  # an unknown slot is said before the radio goes on
-    cancelled = online(dev, lambda drs, lwa: drs.cancel_test_orders(slot_id))
-    if not cancelled:
-        say("no test order to cancel%s" % ("" if slot_id is None else " for slot " + slot_id))
+    placed = dev.store.load(SERVICE, {}).get("orders", {})
+    answered = online(dev, lambda drs, lwa: drs.cancel_test_orders(slot_id))
+    if not answered:
+        say("DRS named no slot in its answer: no test order was cancelled")
         return
-    for sid, state in sorted(cancelled.items()):
-        say("slot %s: test order %s" % (sid, state))
-    say("the device hears of it at its next order check; r.report() holds it now")
+    # DRS answers each slot's state after the call (NO_ORDER_IN_PROGRESS).
+    for sid, state in sorted(answered.items()):
+        say("slot %s: %s (DRS: %s)" % (sid, "its test order is cancelled" if sid in placed
+                                       else "no order open", state))
+    if [sid for sid in answered if sid in placed]:
+        say("the device hears of it at its next order check; r.report() holds it now")
 
 
 def link(dev):

@@ -234,13 +234,13 @@ def test_orders_come_from_the_device_and_from_drs():
 def test_cancel_test_orders_of_every_slot_or_one():
     rig = Boot()
     placed_order(rig)
-    cancelled = {"slotOrderStatuses": [{"slotId": "ink", "orderStatus": "CANCELLED"}]}
+    cancelled = {"slotOrderStatuses": [{"slotId": "ink", "orderStatus": "NO_ORDER_IN_PROGRESS"}]}
     rig.dev.answer("DELETE", "/testOrders", 200, cancelled)
     rig.dev.answer("DELETE", "/testOrders/slots/ink", 200, {"slotOrderStatuses": []})
     out = said(rig, r.cancel_test_orders)
-    assert "slot ink: test order CANCELLED" in out
+    assert "slot ink: its test order is cancelled (DRS: NO_ORDER_IN_PROGRESS)" in out
     assert "r.report() holds it now" in out
-    assert "no test order to cancel for slot ink" in said(rig, r.cancel_test_orders, "ink")
+    assert "no test order was cancelled" in said(rig, r.cancel_test_orders, "ink")
     calls = len(rig.calls())
     assert "no slot 'inky'" in said(rig, r.cancel_test_orders, "inky")
     assert len(rig.calls()) == calls  # an unknown slot: the radio stayed off
