@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint compile typecheck pytest clean
+.PHONY: test run lint compile typecheck pytest clean soak
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ pytest: $(BIN)/.installed
 
 run: $(BIN)/.installed
 	PYTHONPATH=lib $(BIN)/python -m tools.run $(ARGS)
+
+# A year of faults against the strict emulator (docs/soak.md): make soak SEED=2 DAYS=30
+soak: $(BIN)/.installed
+	$(BIN)/python -m tools.soak --seed $(or $(SEED),1) --days $(or $(DAYS),365)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

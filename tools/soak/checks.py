@@ -64,8 +64,8 @@ def reactions(lines):
 
 
 def secrets_in(text, known):
-    found = [m.group(0) for m in TOKEN.finditer(text)]
-    return found + [s for s in known if s in text]
+    found = [m.group(0) for m in TOKEN.finditer(text)] + [s for s in known if s in text]
+    return sorted(set(found))
 
 
 def mask(secret):
