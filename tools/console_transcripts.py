@@ -192,8 +192,10 @@ WASHER = [
      'r.cancel_test_orders()', None),
     ("r.wifi_scan()", "The networks in range, strongest first.", 'r.wifi_scan()', None),
     ("r.wifi_test()", "Joins Wi-Fi as a wake does, asks SNTP, then gets an access token from "
-     "LWA and the subscriptions from DRS, over verified TLS.", 'r.wifi_test()', None),
-    ("r.link()", "With no `link.json` on the device: how to link it.", 'r.link()', None),
+     "LWA and the subscriptions from DRS, over verified TLS (here the emulator's addresses).",
+     'r.wifi_test()', None),
+    ("r.link()", "Takes a `link.json` copied to the device (as the first r.status() above "
+     "did), or says how to make one.", 'r.link()', None),
     ("r.crash_log()", "After a crash loop (here eight crashes recorded as crashed wakes leave "
      "them), the app stays in safe mode; the log and the count:", 'r.crash_log()', "crashes"),
     ("r.clear_crash_log()", "", 'r.clear_crash_log()', None),
@@ -204,31 +206,36 @@ WASHER = [
     ("r.deregister(), confirmed", "", 'r.deregister()', "deregister-yes"),
 ]
 PRINTER = [
+    ("r.raw(slot), a level probe", "The printer's cyan cartridge, full.", 'r.raw("cyan")', None),
     ("r.probe_point(slot, \"empty\"|\"full\")", "A level probe's empty and full points (or a "
-     "level between, 0 to 1, for a probe that is not linear). Here the printer's cyan "
-     "cartridge, nearly full.", 'r.probe_point("cyan", "full")', None),
+     "level between, 0 to 1, for a probe that is not linear), each captured with the "
+     "container as it is now. Here the full point again, the cartridge just put in.",
+     'r.probe_point("cyan", "full")', None),
 ]
 
 
 def run_step(session, typed, how):
-    if how == "tare":
-        return session.tare_emptied("softener")
-    if how in ("calibrate", "decline"):
-        return session.calibrate("softener", 500, "y" if how == "calibrate" else "n")
+    """The transcript of one step: what was typed and what came back."""
+    before = ""
     if how == "crashes":
         session.crash_loop()
         printed, _ = session.wake()
-        return "(the next boot said: %s)\n>>> r.crash_log()\n%s" % (
-            [line for line in printed.splitlines() if "safe mode" in line][0],
-            session.helper(typed))
-    if how == "leave":
+        before = "(the boot after them said: %s)\n" % [
+            line for line in printed.splitlines() if line.startswith("safe mode")][0]
+    if how == "tare":
+        out = session.tare_emptied("softener")
+    elif how in ("calibrate", "decline"):
+        out = session.calibrate("softener", 500, "y" if how == "calibrate" else "n")
+    elif how in ("deregister-no", "deregister-yes"):
+        out = session.helper("r.deregister(answers=[%r])" % how.split("-")[1])
+    else:
         out = session.helper(typed)
+    after = ""
+    if how == "leave":
         printed, _ = session.wake()
-        wake = [line for line in printed.splitlines() if line.startswith("wake ")]
-        return "%s\n(the next boot: %s)" % (out, wake[0] if wake else printed.strip())
-    if how and how.startswith("deregister"):
-        return session.helper("r.deregister(answers=[%r])" % how.split("-")[1])
-    return session.helper(typed)
+        boot = printed.strip().splitlines()[0]
+        after = "\n(the next boot: %s; no safe mode, the app runs)" % boot
+    return "%s>>> %s\n%s%s" % (before, typed, out, after)
 
 
 def transcripts(work):
@@ -236,12 +243,7 @@ def transcripts(work):
     for profile, steps in (("washer", WASHER), ("printer-4ink", PRINTER)):
         with ReplSession(Path(work) / profile, profile) as session:
             for heading, words, typed, how in steps:
-                out = run_step(session, typed, how)
-                if not out.startswith("(the next boot said"):
-                    out = ">>> %s\n%s" % (typed, out)
-                else:
-                    out = out.replace(">>> r.crash_log()", ">>> %s" % typed)
-                sections.append((heading, words, out))
+                sections.append((heading, words, run_step(session, typed, how)))
     return sections
 
 
@@ -267,8 +269,10 @@ again.
 The transcripts below are from real runs of the virtual device: a washer
 (detergent and softener on load cells) and a 4-ink printer (level probes),
 linked to the emulator as test devices, the firmware deployed with
-`tools/deploy.py`. `python -m tools.console_transcripts` writes this page
-again.
+`tools/deploy.py`, each helper run with `mpremote exec`. The virtual
+household's load cells were given a real cell's noise, and a script played
+the person at the prompts (`tools/console_transcripts.py`, which writes this
+page again).
 """
 
 
