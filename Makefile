@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint compile typecheck pytest clean soak
+.PHONY: test run lint compile typecheck pytest clean soak bench
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ run: $(BIN)/.installed
 # A year of faults against the strict emulator (docs/soak.md): make soak SEED=2 DAYS=30
 soak: $(BIN)/.installed
 	$(BIN)/python -m tools.soak --seed $(or $(SEED),1) --days $(or $(DAYS),365)
+
+# The battery benchmark (docs/bench.md): the virtual device's year against the
+# floor and the peer baseline. The 32-bit heap row runs MicroPython's
+# WebAssembly port under node, installed from the committed lockfile.
+bench: $(BIN)/.installed tools/wasm/node_modules/.package-lock.json
+	PYTHONPATH=lib $(BIN)/python -m tools.bench $(ARGS)
+
+tools/wasm/node_modules/.package-lock.json: tools/wasm/package-lock.json
+	cd tools/wasm && npm ci --no-audit --no-fund
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
