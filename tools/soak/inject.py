@@ -22,8 +22,7 @@ def start(life, fault):
     board, kind, d = life.board, fault.kind, fault.detail
     if kind in ("power cut mid-write", "power cut mid-wake"):
         life.cuts.append(fault)  # armed for the next wake
-        return
-    if kind == "power off for hours":
+    elif kind == "power off for hours":
         board.power_cut()
         life.world.advance(max(0, fault.until - life.world.now()))
         fault.hit = True

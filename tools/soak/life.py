@@ -261,7 +261,7 @@ class Life:
     def _token_kept(self, at):
         held = checks.refresh_token(self.board.fs)
         if self.unlinked_since is not None:
-            if held == self.token and "link.json" not in self.board.fs.files:
+            if held is not None and held == self.token and "link.json" not in self.board.fs.files:
                 self.unlinked_since = None  # linked again
             return
         if held is None and "link.json" not in self.board.fs.files:

@@ -85,11 +85,15 @@ def draw(seed, start, days, slots, per_day):
     kinds = sorted(KINDS)
     weights = [KINDS[k][1] for k in kinds]
     faults = []
-    for _ in range(int(days * per_day)):
+    while len(faults) < int(days * per_day):
         kind = rand.choices(kinds, weights)[0]
         at = start + HOUR + rand.randrange(days * DAY - HOUR)
         low, high = KINDS[kind][2:]
         until = at + (rand.randint(low, high) if high else 0)
+        if KINDS[kind][0] == "account" and any(
+                f.group == "account" and f.at < until + DAY and at < f.until + DAY
+                for f in faults):
+            continue  # one customer's account: a revocation at a time, linked again between
         faults.append(Fault(kind, at, until, _detail(kind, rand, slots)))
     faults.sort(key=lambda f: (f.at, f.kind))
     return faults
