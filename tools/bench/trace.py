@@ -47,11 +47,18 @@ class _Raw:
         return self.raw
 
 
-def rtc_contents(state):
-    """What the firmware kept in RTC memory, as a dict (empty after a power cut)."""
-    if not state or not state.get("rtc") or not state["rtc"][2]:
+def rtc_contents(world, state):
+    """What the firmware kept in RTC memory, as a dict (empty after a power
+    cut). The board keeps it in the world folder's rtc.bin (formerly as hex
+    in world.json's "rtc")."""
+    if not state or not state.get("rtc"):
         return {}
-    return RtcMemory(_Raw(bytes.fromhex(state["rtc"][2])))._load()
+    if len(state["rtc"]) > 2:
+        raw = bytes.fromhex(state["rtc"][2] or "")
+    else:
+        path = Path(world) / "rtc.bin"
+        raw = path.read_bytes() if path.exists() else b""
+    return RtcMemory(_Raw(raw))._load() if raw else {}
 
 
 def flash_files(root):
@@ -101,12 +108,13 @@ def recording_device(recorder):
                 recorder.link_stats = recorder.emu.connection_stats()
                 threading.Thread(target=self._drain, daemon=True).start()
             before, files = self.world_state(), flash_files(self.flash)
+            rtc_before = rtc_contents(self.world, before)
             ended = VirtualDevice.wake(self, hung_s)
             after = self.world_state()
             recorder.wakes.append({
                 "start": before["us"] // 10 ** 6 if before else START,
                 "end": after["us"] // 10 ** 6 if after else None, "ended": ended,
-                "rtc_before": rtc_contents(before), "rtc_after": rtc_contents(after),
+                "rtc_before": rtc_before, "rtc_after": rtc_contents(self.world, after),
                 "writes": flash_writes(files, flash_files(self.flash))})
             return ended
 
