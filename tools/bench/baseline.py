@@ -1,5 +1,5 @@
 """The peer baseline on the same household trace: what the public DRS
-clients do (energy-model.md) - Wi-Fi on at every measurement with nothing
+clients do (issue 10's energy model) - Wi-Fi on at every measurement with nothing
 cached (a cold join) and the clock set each time, a token refresh every
 wake, a report at every measurement (each readable slot's status), device
 status once a day, a replenish per threshold crossing, and every request on a

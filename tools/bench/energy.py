@@ -1,7 +1,7 @@
-"""The energy model (../shared/energy-model.md) in one place: every event's
-current and duration, named, overridable from the command line
-(--energy wifi_cold=3.0,120), and printed with each run so a reader knows
-which figures made the charges. Counts are the hard figures; this turns them
+"""The energy model of issue 10 in one place: every event's current and
+duration, named, overridable from the command line (--energy
+wifi_cold=3.0,120), and printed with each run and in docs/bench.md so a
+reader knows which figures made the charges. Counts are the hard figures; this turns them
 into charge so that the firmware, the floor and the baseline compare in one
 unit."""
 

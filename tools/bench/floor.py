@@ -1,5 +1,5 @@
 """The floor: what the service required on the run's household trace and
-nothing more (energy-model.md) - one device status a day, a slot status per
+nothing more (issue 10's energy model) - one device status a day, a slot status per
 report period in which a slot's content was consumed, one replenish per
 threshold crossing (sent when it happened), a token refresh only when a
 connection is needed and the token has expired, one TLS handshake per host
