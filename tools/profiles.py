@@ -49,17 +49,19 @@ class Profile:
         for name, value in (("config.json", config), ("secrets.json", secrets)):
             (folder / name).write_text(json.dumps(value, indent=1))
         calibration = Calibration(Store(Fs(str(folder)), log=lambda *a: None))
+        unit_g = dict((s["id"], s.get("unit_g", 1)) for s in self.config["slots"])
         for slot in self.household["slots"]:
             sensor = slot["sensor"]
             if sensor["type"] == "hx711":
+                # The firmware's scale is counts per gram; the household's, per unit.
                 calibration.set_load_cell(slot["id"], offset=sensor["tare_counts"],
-                                          scale=sensor["counts_per_unit"])
+                                          scale=sensor["counts_per_unit"] / unit_g[slot["id"]])
             else:
                 calibration.set_probe_table(slot["id"], [[sensor["empty_uv"], 0.0],
                                                          [sensor["full_uv"], 1.0]])
         return config
 
-    def world(self, days, clock_port, ntp_port, refill="delivery"):
+    def world(self, days, clock_port, ntp_port, refill="delivery", start=START):
         """virtual.json: how tools/sim/virtual.py builds the world."""
         slots = []
         for slot in self.household["slots"]:
@@ -75,5 +77,5 @@ class Profile:
                 spec.update(kind="probe", pin=sensor["pin"], empty_uv=sensor["empty_uv"],
                             full_uv=sensor["full_uv"])
             slots.append(spec)
-        return {"start": START, "days": days, "clock_port": clock_port, "ntp_port": ntp_port,
+        return {"start": start, "days": days, "clock_port": clock_port, "ntp_port": ntp_port,
                 "ssid": WIFI[0], "password": WIFI[1], "slots": slots}
