@@ -4,10 +4,6 @@
 import sys
 
 try:
-    from replenish import app
-except Exception as err:  # noqa: BLE001 - a broken deployment must leave the REPL free
-    print("replenish cannot start (%r): deploy it again with tools/deploy.py" % err)
-else:
     handed = sys.modules.get("virtual_board")
     if handed:
         board = handed.board
@@ -15,4 +11,15 @@ else:
         from replenish.board import Esp32Board
 
         board = Esp32Board()
-    app.run(board)
+    from replenish import heap
+
+    heap.early(board)  # before the app's code fills the heap with small holes
+    from replenish import app
+except Exception as err:  # noqa: BLE001 - a broken deployment must leave the REPL free
+    print("replenish cannot start (%r): deploy it again with tools/deploy.py" % err)
+else:
+    try:
+        app.run(board)
+    except Exception as err:  # noqa: BLE001 - even the crash handler failed: start again
+        print("replenish: %s; resetting" % type(err).__name__)
+        board.reset()

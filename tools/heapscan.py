@@ -15,7 +15,7 @@ end in a typed failure (an error the firmware names), never an escaped
 MemoryError or a crash.
 
     python -m tools.heapscan [--form source|mpy|both] [--low 64] [--high 200]
-                             [--step 2] [--cap 16384] [--json out.json]
+                             [--step 2] [--cap 8192] [--json out.json]
 
 `scan()` is what a benchmark imports.
 """
@@ -29,6 +29,11 @@ import tempfile
 from pathlib import Path
 
 from tools.compile_device import build
+
+LIB = str(Path(__file__).resolve().parent.parent / "lib")
+if LIB not in sys.path:
+    sys.path.insert(0, LIB)  # `python -m tools.heapscan` from a fresh clone
+from replenish.http import MAX_RESPONSE  # noqa: E402  (the cap the firmware holds to)
 
 ROOT = Path(__file__).resolve().parent.parent
 WAKE = ROOT / "tests" / "host" / "device_wake.py"
@@ -117,7 +122,7 @@ class Probe:
         return "crash " + (result.get("error") or " ".join(result.get("crash", [])))[:80]
 
 
-def scan(form, low=64, high=200, step=2, cap=16384, probe=None):
+def scan(form, low=64, high=200, step=2, cap=MAX_RESPONSE, probe=None):
     """{'form', 'need_k', 'monotonic', 'table': {heap_k: outcome}} for one form.
     need_k: the smallest heap at which it and every heap above it (in steps,
     up to high) pass; None if high itself fails."""
@@ -169,7 +174,8 @@ def main(argv=None):
     parser.add_argument("--low", type=int, default=64, help="KB, the bottom of the search")
     parser.add_argument("--high", type=int, default=200, help="KB, the top: checked up to here")
     parser.add_argument("--step", type=int, default=2, help="KB between checked sizes")
-    parser.add_argument("--cap", type=int, default=16384, help="the response cap, bytes")
+    parser.add_argument("--cap", type=int, default=MAX_RESPONSE,
+                        help="the response cap, bytes (the client's: %(default)s)")
     parser.add_argument("--json", help="write the results here as JSON")
     args = parser.parse_args(argv)
     forms = ("source", "mpy") if args.form == "both" else (args.form,)

@@ -31,6 +31,7 @@ DEVICE_HEAP = "144k"
 # The simulated hardware (tools/sim) is Python in the same heap; on an ESP32
 # it is C in the firmware image. Its measured size is added on top, so the
 # firmware itself gets DEVICE_HEAP, no more and no less.
+SIM_WORK_K = 16  # and what it allocates while it works: the world saved at each sleep
 SIM_PROBE = """
 import gc
 gc.collect()
@@ -86,7 +87,7 @@ class VirtualDevice:
     def _heap(self, with_board):
         if not with_board or not self.world:
             return self.heap
-        kib = int(self.heap.rstrip("k")) + (self.sim_bytes() + 1023) // 1024
+        kib = int(self.heap.rstrip("k")) + (self.sim_bytes() + 1023) // 1024 + SIM_WORK_K
         return "%dk" % kib
 
     def _spawn(self, *args):
@@ -177,7 +178,8 @@ class VirtualDevice:
             return
         state.update({"cause": cause, "us": state["us"] + int(lost_s * 1e6), "holds": {}})
         if cause == "power-on":
-            state["rtc"] = None
+            state["rtc"] = None  # the RTC starts at 2000, its memory (rtc.bin) is not read
+
         (self.world / "world.json").write_text(json.dumps(state))
 
     def cut_during_wake(self, after_s):

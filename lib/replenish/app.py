@@ -6,8 +6,9 @@
 # console and in crash.log in words that say what to fix, the device stays
 # reachable with mpremote for a while, then sleeps long. A crash in a wake is
 # counted across resets (crashes.py) and the board resets.
-from replenish import config, crashes, policy, redact, safemode, schedule
+from replenish import crashes, heap, policy, redact, schedule
 from replenish.cycle import SLOTS, Cycle
+from replenish.heap import RADIO
 from replenish.rtcmem import RtcMemory
 from replenish.slots import Slot
 from replenish.status import wake_line
@@ -19,12 +20,13 @@ WATCHDOG_MS = 120000  # longer than a wake's budget (cycle.BUDGET_MS)
 FEED_MS = 30000
 REACHABLE_S = 120  # after a boot error: time to connect with mpremote...
 REST_S = 86400  # ...then sleep this long before trying again
-RADIO = "radio"  # RTC memory: the next boot is the radio half of this wake
 
 
 def take_link(board, lwa, log):
     """A refresh token left by the linking tool becomes the device's, then the
     file goes: the token lives on only in the store."""
+    from replenish import config
+
     token = config.read_json(board.fs, LINK_FILE).get("refresh_token")  # size-checked
     if not isinstance(token, str) or not token.startswith("Atzr|"):
         raise config.ConfigError("%s holds no refresh token: copy a new one made by "
@@ -49,7 +51,20 @@ def network(board, cfg, store, log):
 
 def build(board, cfg, store, rtc, log=print, sensors=True):
     """The wake's parts. sensors=False for the radio half: its slots come from
-    memory and no sensor code is imported, so the network code has the heap."""
+    memory and no sensor code is imported, so the network code has the heap;
+    nothing of it refers to cfg afterwards, so the config's code can go."""
+    from replenish import config
+
+    connect = lambda: network(board, cfg, store, log)  # noqa: E731
+    login = lambda: (cfg.wifi_ssid, cfg.wifi_password())  # noqa: E731 - read late
+    if not sensors:
+        try:
+            service = network(board, cfg, store, log)  # its blocks first: heap.py
+            connect = lambda: service  # noqa: E731
+        except (OSError, MemoryError):  # said by the wake that needs it (cycle._radio)
+            pass
+        credentials = (cfg.wifi_ssid, cfg.wifi_password())
+        login = lambda: credentials  # noqa: E731
     saved = rtc.get(SLOTS) or store.load(SLOTS, {})
     slots, opened = [], {}
     if sensors:
@@ -74,8 +89,7 @@ def build(board, cfg, store, rtc, log=print, sensors=True):
             # The slot stays faulty, so nothing is reported or ordered from it.
             opened[slot_id] = "cannot be read: %s" % err
             log("slot %s: %s" % (slot_id, opened[slot_id]))
-    cycle = Cycle(board, store, slots, opened, lambda: network(board, cfg, store, log),
-                  lambda: (cfg.wifi_ssid, cfg.wifi_password()), log=log,
+    cycle = Cycle(board, store, slots, opened, connect, login, log=log,
                   rules=dict(policy.RULES, report_s=cfg.report_s), rtc=rtc,
                   test_device=cfg.test_device, serial=cfg.serial, window=cfg.session_window,
                   spread_s=cfg.spread_s, static_ip=cfg.static_ip)
@@ -119,6 +133,8 @@ def run(board, console=print):
     serial = console
     console = lambda text: serial(redact.redact(text))  # noqa: E731
     console("replenish %s on %s - %s" % (VERSION, board.name, board.reset_cause()))
+    from replenish import config, safemode
+
     why = safemode.requested(board)
     if why:
         rest(board, "safe mode: %s - the app does not start" % why, console)
@@ -148,6 +164,11 @@ def run(board, console=print):
                           "then reset it" % words, console)
         rest(board, "the app did not start", console)
         return "boot-error"
+    period_s, battery = cfg.measure_every_s, cfg.battery
+    units = dict((s.data.get("id"), s.data.get("unit", "units")) for s in cfg.slots)
+    if radio:  # the config's code is done with: its heap goes to the network
+        cfg = config = safemode = None
+        heap.unload("replenish.config", "replenish.safemode")
     dog = board.watchdog(WATCHDOG_MS)
     try:
         outcome = half(board, cycle, rtc, radio, dog)
@@ -158,13 +179,12 @@ def run(board, console=print):
     counted.clear()
     now = board.clock.now()
     radio_at = cycle.next_radio()
-    sleep_s = schedule.sleep_s(now, cfg.measure_every_s, radio_at)
-    units = dict((s.data.get("id"), s.data.get("unit", "units")) for s in cfg.slots)
+    sleep_s = schedule.sleep_s(now, period_s, radio_at)
     console(wake_line(now, cycle.slots, units, outcome, cycle.radio_ms, now + sleep_s,
                       radio_at))
     dog.feed()
     before_sleep(board, rtc)
-    if cfg.battery:
+    if battery:
         board.deep_sleep(sleep_s * 1000)  # the board starts again at boot.py
     pause(board, dog, sleep_s * 1000)  # mains: the next wake starts with a fresh heap too
     board.soft_reset()

@@ -12,6 +12,7 @@
 import json
 
 from replenish import redact
+from replenish.errors import ConfigError  # noqa: F401 - raised here, caught everywhere
 
 CONFIG_FILE = "config.json"
 SECRETS_FILE = "secrets.json"
@@ -31,9 +32,6 @@ MAX_FILE_BYTES = 8192
 MIN_MEASURE_EVERY_S = 60
 MAX_MEASURE_EVERY_S = 86400
 
-
-class ConfigError(Exception):
-    pass
 
 
 def read_json(fs, name):

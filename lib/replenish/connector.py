@@ -12,6 +12,8 @@ import ssl
 import sys
 import time
 
+from replenish import heap
+
 HANDSHAKE_TIMED_OUT = "handshake timed out"
 
 
@@ -122,6 +124,7 @@ class SocketConnector:
 
     def context(self):
         if self._context is None:
+            heap.free_tls()  # the hole kept for it since boot (heap.py)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             # MicroPython's client context checks nothing unless told to.
             ctx.verify_mode = ssl.CERT_REQUIRED

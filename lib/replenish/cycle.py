@@ -13,7 +13,7 @@
 # talks, so a quiet wake's heap holds none of it.
 import random
 
-from replenish import policy, schedule
+from replenish import heap, policy, schedule
 from replenish.clock import CLOCK_VALID_FROM, DAY, iso8601
 
 SLOTS = "slots"  # {slot_id: Slot.state}
@@ -194,8 +194,15 @@ class Cycle:
     # --- the radio session
 
     def _radio(self, memory, measured):
-        if measured and not self.lwa.linked():
-            return self._unlinked()
+        if measured:  # else only SNTP: no TLS yet
+            from replenish.http_errors import HttpError
+
+            try:
+                self.service()
+            except (HttpError, OSError, MemoryError) as err:  # OutOfMemory, a CA file unread
+                return self._failed(memory, "the network side could not be built: %s" % err)
+            if not self.lwa.linked():
+                return self._unlinked()
         from replenish import wifi
 
         ssid, password = self.wifi_login()
@@ -234,12 +241,14 @@ class Cycle:
         try:
             t = self.board.sync_time()
         except SntpError as err:
+            heap.unload("replenish.sntp")
             if was_set:
                 self.log("clock: SNTP failed (%s); the running clock goes on" % err)
                 return True
             self.log("the clock is not set and SNTP failed (%s): nothing dated is sent; "
                      "the sensors are read again next wake" % err)
             return False
+        heap.unload("replenish.sntp")  # done for the day: its heap goes to TLS
         if not was_set:
             self.log("clock set by SNTP: %s" % iso8601(t))
         if self.rtc:

@@ -1,7 +1,5 @@
 # From noisy samples to values the slot can trust: outlier rejection and
-# settle detection over one batch of samples, and hysteresis at thresholds.
-# Pure functions; what must outlive a wake (a hysteresis state) is kept by
-# the caller.
+# settle detection over one batch of samples. Pure functions.
 from hx711 import median  # the load-cell driver's, always beside this package
 
 # |x - median| beyond this many robust standard deviations is an outlier.
@@ -34,11 +32,3 @@ def settle(values, tolerance):
     value = sum(kept) / len(kept)
     settled = len(kept) >= MIN_KEPT * len(values) and max(kept) - min(kept) <= tolerance
     return value, settled
-
-
-def hysteresis(was_on, value, threshold, band):
-    """On at or below `threshold`; once on, off only above `threshold + band`,
-    so a level hovering at the threshold does not flap."""
-    if was_on:
-        return value <= threshold + band
-    return value <= threshold

@@ -1,7 +1,7 @@
 # The project's own small HTTP/1.1 client over verified TLS.
 #
 #   http = Http(clock, connector, connect_timeout_s=10, io_timeout_s=10,
-#               request_timeout_s=30, max_response=16384)
+#               request_timeout_s=30, max_response=8192)
 #   resp = http.request(method, url, headers=None, body=b"")  # -> Response
 #   resp.status, resp.header(name, default=None), resp.body, resp.json()
 #   (the body lives in the client's one buffer until the next request)
@@ -35,6 +35,11 @@ from replenish.http_errors import (
 )
 from replenish.http_reader import ResponseReader
 
+# The largest answer the service documents is LWA's token grant: an access
+# token of up to 2048 bytes and a ~460-character refresh token in under 3 KB
+# of JSON (drs-api.md). 8 KB holds it and subscription info for dozens of
+# slots; every byte of the cap is a byte of heap held for the whole wake.
+MAX_RESPONSE = 8192  # (heap.BUFFER is this + 1)
 UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 HEX = b"0123456789ABCDEF"
 
@@ -71,7 +76,7 @@ def split_url(url):
 
 class Http:
     def __init__(self, clock, connector, connect_timeout_s=10, io_timeout_s=10,
-                 request_timeout_s=30, max_response=16384):
+                 request_timeout_s=30, max_response=MAX_RESPONSE):
         self.clock = clock
         self.connector = connector
         self.connect_timeout_s = connect_timeout_s

@@ -5,7 +5,7 @@
 #
 # Why one buffer, allocated once and early: MicroPython's heap never moves an
 # object, so a large block needs a hole that size. A fresh body bytearray per
-# response (up to 16 KB) needs a hole that size on every call, and whether one
+# response (up to the cap) needs a hole that size on every call, and whether one
 # is left depends on every small allocation before it: the module names, the
 # length of the module search path (the clone's path), the order of imports.
 # That made the heap a wake needs jump by kilobytes between runs that differ
@@ -14,6 +14,7 @@
 import json
 import sys
 
+from replenish import heap
 from replenish.http_errors import (
     ConnectionLost,
     OutOfMemory,
@@ -82,7 +83,7 @@ class ResponseReader:
         self.max_response = max_response
         try:
             # One byte over the cap: a read that fills it proves the response too large.
-            self._buf = allocate(max_response + 1)
+            self._buf = heap.take(max_response + 1) or allocate(max_response + 1)
         except MemoryError as err:
             raise OutOfMemory("buffer", "-", str(err))
         self._mv = memoryview(self._buf)

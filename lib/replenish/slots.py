@@ -28,7 +28,6 @@ import math
 
 from replenish import faults
 from replenish.clock import DAY, iso8601
-from replenish.filters import hysteresis
 
 # A rise of a fifth of a container at once is a new container, not noise or
 # drift; a fall that large is confirmed by a second reading before it counts.
@@ -65,6 +64,15 @@ def new_state(on_hand=None):
     return {"q": None, "o": None, "t": None, "lu": None, "p": None, "f": None,
             "a": False, "low": False, "c": False, "oo": False, "oh": on_hand,
             "ua": 0.0, "ut": 0.0, "un": 0.0, "ue": None, "g": 0}
+
+
+def hysteresis(was_on, value, threshold, band):
+    """On at or below `threshold`; once on, off only above `threshold + band`,
+    so a level hovering at the threshold does not flap. (Here, not in
+    filters.py: the radio half of a wake loads slots but no sensor code.)"""
+    if was_on:
+        return value <= threshold + band
+    return value <= threshold
 
 
 class Slot:

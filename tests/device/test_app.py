@@ -2,7 +2,7 @@
 # a broken configuration, linking, a crash that resets the board.
 import json
 
-from replenish import app, crashes
+from replenish import app, config, crashes
 from replenish.calibration import Calibration
 from replenish.cycle import Cycle
 from replenish.rtcmem import RtcMemory
@@ -44,7 +44,7 @@ def boot(board):
 
 def build(board, log=None):
     store = Store(board.fs)
-    return app.build(board, app.config.load(board.fs), store, RtcMemory(board),
+    return app.build(board, config.load(board.fs), store, RtcMemory(board),
                      log=log or (lambda *a: None))
 
 
@@ -70,7 +70,7 @@ def test_an_adc2_pin_is_rejected_at_boot():
     board = board_with(cfg)
     try:
         build(board)
-    except app.config.ConfigError as err:
+    except config.ConfigError as err:
         assert "GPIO25 is an ADC2 pin" in str(err) and "slots[0]" in str(err)
     else:
         raise AssertionError("an ADC2 pin was accepted")

@@ -1,6 +1,7 @@
 # Outlier rejection, settle detection, hysteresis and the fault checks.
 from replenish import faults
-from replenish.filters import hysteresis, reject_outliers, settle
+from replenish.filters import reject_outliers, settle
+from replenish.slots import hysteresis
 from tools.sim.noise import Noise
 
 

@@ -176,9 +176,13 @@ class VirtualBoard(SimBoard):
         SimBoard.__init__(self, clock=clock, fs=Fs(), wlan=wlan, ntp=VirtualNtp(cfg["ntp_port"]),
                           drift_ppm=cfg.get("drift_ppm", 0))
         self.cause = state["cause"]
-        if state["rtc"]:
+        if state["rtc"]:  # else a power cut: the clock at 2000, the memory empty
             self.rtc.offset_us, self.rtc.set_count = state["rtc"][0], state["rtc"][1]
-            self.rtc.data = bytes.fromhex(state["rtc"][2]) if state["rtc"][2] else b""
+            try:
+                with open(world_dir + "/rtc.bin", "rb") as f:
+                    self.rtc.data = f.read()
+            except OSError:
+                pass
         self.household = Household(self, cfg["slots"], state["since"])
         for pin_id, level in state["holds"].items():
             self.hold(int(pin_id), level)
@@ -206,11 +210,15 @@ class VirtualBoard(SimBoard):
         return t
 
     def save_world(self, cause, sleep_ua=None):
+        """Few and small allocations: this runs in the firmware's heap, often
+        when the firmware has just run out of it."""
         rtc = self.rtc
+        with open(self.world_dir + "/rtc.bin", "wb") as f:
+            f.write(rtc.data)
         holds = dict((str(p.id), p.level) for p in self.pins.values() if p.held)
         write_json(self.world_dir + "/world.json", {
             "us": self.world.ticks_us(), "cause": cause,
-            "rtc": [rtc.offset_us, rtc.set_count, rtc.data.hex()],
+            "rtc": [rtc.offset_us, rtc.set_count],
             "since": self.household.since(), "holds": holds,
             "sleep_ua": sleep_ua})
 
