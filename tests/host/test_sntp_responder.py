@@ -159,3 +159,17 @@ def test_the_unix_port_asks_over_its_own_sockets(responder):
     assert micropython_query(responder.port) == (
         "SntpError SNTP 127.0.0.1: no answer after 2 attempts of 300 ms")
     assert time.monotonic() - started < 10
+
+
+def test_the_emulator_serves_its_clock_and_takes_sntp_faults_by_control(tmp_path):
+    from tools.emulator import Emulator
+
+    with Emulator(state_dir=tmp_path, start=NOW) as emu:
+        port = emu.endpoints()["sntp_port"]
+        assert query(UdpSockets(), "127.0.0.1", WallTicks(), port=port, timeout_ms=500) in (
+            NOW, NOW + 1)
+        emu.control.sntp_fault("kod", kiss="DENY")
+        with pytest.raises(SntpError) as err:
+            query(UdpSockets(), "127.0.0.1", WallTicks(), port=port, timeout_ms=500)
+        assert err.value.kiss == "DENY"
+        assert emu.control.sntp()["counts"]["kod"] == 1

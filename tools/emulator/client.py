@@ -90,6 +90,12 @@ class ControlClient:
         return self._call("POST", "set_clock", locals_(locals()))
 
     # --- faults
+    def sntp_fault(self, mode="none", count=None, kiss=None, at=None, offset=None, length=None):
+        return self._call("POST", "sntp_fault", locals_(locals()))
+
+    def sntp(self):
+        return self._call("GET", "sntp")
+
     def inject_fault(self, endpoint, kind, count=1, seconds=1.0, interval=0.05,
                      retry_after=None, size=262144):
         return self._call("POST", "inject_fault", locals_(locals()))

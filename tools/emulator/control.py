@@ -97,6 +97,15 @@ def advance_clock(emu, seconds):
     return clock(emu)
 
 
+def sntp_fault(emu, mode="none", count=None, kiss=None, at=None, offset=None, length=None):
+    """The SNTP responder's next answers: none, silent, kod, wrong or short."""
+    return emu.sntp.set_fault(mode, count, kiss, at, offset, length)
+
+
+def sntp(emu):
+    return {"port": emu.sntp.port, "fault": emu.sntp.fault(), "counts": emu.sntp.counts()}
+
+
 def set_clock(emu, now):
     emu.state.clock.set(isodate.parse(now) if isinstance(now, str) else now)
     orders.catch_up(emu.state)
@@ -191,13 +200,13 @@ def state(emu):
             "orders": order_list(emu), "notifications": len(st.notifications)}
 
 
-READS = {f.__name__: f for f in (clock, pending_faults, requests, connections, notifications,
+READS = {f.__name__: f for f in (clock, sntp, pending_faults, requests, connections, notifications,
                                   order_list, state, deviations)}
 WRITES = {f.__name__: f for f in (
     create_model, create_customer, create_device, create_devices, set_subscription,
     set_customer_problem, deregister_device, cancel_order, force_order_state,
-    set_order_status_set, advance_clock, set_clock, inject_fault, clear_faults, clear_requests,
-    clear_deviations, set_strict)}
+    set_order_status_set, advance_clock, set_clock, sntp_fault, inject_fault, clear_faults,
+    clear_requests, clear_deviations, set_strict)}
 
 
 def index(emu):

@@ -17,6 +17,7 @@ from tools.emulator.faults import FaultQueue
 from tools.emulator.listener import Listener
 from tools.emulator.recorder import Recorder
 from tools.emulator.service import Route, Service
+from tools.emulator.sntp import SntpResponder
 from tools.emulator.store import State
 
 DEFAULT_STATE_DIR = Path(__file__).resolve().parent.parent.parent / ".emulator"
@@ -27,7 +28,7 @@ class Emulator:
     def __init__(self, state_dir=DEFAULT_STATE_DIR, tls=True, clock="virtual", start=None,
                  lwa_port=0, drs_port=0, control_port=0, idle_timeout=30.0, log=None,
                  strict=True, max_connections=256, request_timeout=10.0,
-                 connection_lifetime=600.0):
+                 connection_lifetime=600.0, sntp_port=0):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state = State.open(self.state_dir / STATE_FILE, clock, start)
@@ -57,6 +58,9 @@ class Emulator:
                                 control_port, ctx, **limits),
         }
         self.control = ControlClient(self.control_url, self.ca_pem)
+        # The time server devices set their clocks from: UDP on 127.0.0.1, the
+        # emulator's clock, with faults on demand (control op sntp_fault).
+        self.sntp = SntpResponder(self.state.now, port=sntp_port)
 
     # --- addresses
     @property
@@ -83,7 +87,8 @@ class Emulator:
 
     def endpoints(self):
         return {"lwa_url": self.lwa_url, "drs_url": self.drs_url,
-                "control_url": self.control_url, "ca_der": self.ca_der, "ca_pem": self.ca_pem}
+                "control_url": self.control_url, "ca_der": self.ca_der, "ca_pem": self.ca_pem,
+                "sntp_port": self.sntp.port}
 
     # --- running
     def start(self):
@@ -92,11 +97,13 @@ class Emulator:
             self._started = True
             for listener in self.listeners.values():
                 listener.start()
+            self.sntp.start()
         return self
 
     def stop(self):
         for listener in self.listeners.values():
             listener.stop()
+        self.sntp.stop()
         self.state.close()
 
     def __enter__(self):
