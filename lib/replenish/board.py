@@ -81,7 +81,11 @@ class Esp32Board:
         return self._rtc.memory() if data is None else self._rtc.memory(data)
 
     def reset_cause(self):
-        return CAUSES.get(machine.reset_cause(), "reset")
+        """Why this boot, and for a wake from deep sleep what woke it."""
+        cause = CAUSES.get(machine.reset_cause(), "reset")
+        if cause == "deep-sleep" and machine.wake_reason() != machine.TIMER_WAKE:
+            return "deep-sleep, woken by machine.wake_reason() %d" % machine.wake_reason()
+        return cause
 
     def sync_time(self):
         """SNTP through the firmware's own client (replenish.sntp: the same
