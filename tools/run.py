@@ -28,7 +28,6 @@ import select
 import socket
 import sys
 import tempfile
-import termios
 import threading
 from pathlib import Path
 
@@ -49,34 +48,30 @@ REDIRECT = "http://127.0.0.1/linked"
 DAY = 86400
 OUT = ROOT / "run-output"
 TEST_UNIT = "-TEST"  # the serial suffix of the unit linked as a test device
+CUT_AFTER_S = 0.05  # real seconds into a wake
 TEST_DAYS = 1  # long enough for a test order, its cancellation and the device seeing it
 
 
-class SerialMonitor:
-    """Reads the device's serial port as a terminal does, and hands what the
-    board prints to `sink`. The port must be read: a USB-UART bridge (and the
-    virtual device's pty) stops the board's output when its buffer is full."""
+class PortReader:
+    """Reads the serial port as a terminal would, and lets go of what it
+    reads (the console comes from the device itself, VirtualDevice.console):
+    unread, the port's buffer fills after some 20 KB and the board stops on
+    its next print, as behind a USB-UART bridge nobody listens to."""
 
-    def __init__(self, port, sink):
-        self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
-        termios.tcflush(self.fd, termios.TCIFLUSH)  # the REPL's banner from deploying
-        self.sink = sink
+    def __init__(self, port):
+        self.fd = os.open(port, os.O_RDONLY | os.O_NOCTTY)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
     def _read(self):
-        while True:
-            ready, _, _ = select.select([self.fd], [], [], 0.3)
-            if not ready:
-                if self._stop.is_set():
-                    return  # quiet after the stop: the last line is in
-                continue
-            try:
-                data = os.read(self.fd, 4096)
-            except OSError:
-                return
-            self.sink(data)
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    os.read(self.fd, 65536)
+                except OSError:
+                    return
 
     def close(self):
         self._stop.set()
@@ -173,11 +168,8 @@ def prepare(emu, profile, work, days, clock_port, ntp_port, battery, test_device
     write_link_file(staging, token)
     world = work / "world"
     world.mkdir(parents=True, exist_ok=True)
-    # A mains device loops its wakes in one process the runner can't reach
-    # into: its household puts a new container in when one runs dry.
-    refill = "delivery" if config.get("battery") else "self"
     (world / "virtual.json").write_text(json.dumps(
-        profile.world(days, clock_port, ntp_port, refill, start)))
+        profile.world(days, clock_port, ntp_port, start=start)))
     (staging / "config.json").write_text(json.dumps(config, indent=1))
     return staging, world, config
 
@@ -197,10 +189,11 @@ def nearly_empty_world(world, profile, start):
 
 def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
                        test_device=False, console=None, heap=DEVICE_HEAP, timeline=None,
-                       start=START, serial=None):
+                       start=START, serial=None, start_low=False):
     """Link one unit of `profile`, deploy it and run it from `start` until
-    `days` are over; the number of processes it woke in. A test device starts
-    with one slot nearly empty and its first test order is cancelled."""
+    `days` are over; the number of processes it woke in. `start_low`: its
+    fastest slot starts just below its low mark. A test device's first test
+    order is cancelled by the customer."""
     serial = serial or profile.serial
     link_clock = ClockLink(emu)
     sntp = SntpResponder(emu.state.now).start()
@@ -208,9 +201,9 @@ def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
     try:
         staging, world, config = prepare(emu, profile, work, days, link_clock.port, sntp.port,
                                          battery, test_device, serial, start)
-        if test_device:
+        if start_low:
             slot = nearly_empty_world(world, profile, start)
-            print("the test unit's %s is nearly empty: it orders on its first wake" % slot)
+            print("%s's %s is nearly empty: it orders on its first wake" % (serial, slot))
         if timeline:
             timeline.begin(serial, test_device, start, config)
         out = console or (lambda data: (sys.stdout.buffer.write(data), sys.stdout.flush()))
@@ -221,14 +214,14 @@ def run_virtual_device(emu, profile, work, days, battery=None, cut_on_day=None,
             print("virtual device on %s; deploying with mpremote" % dev.port, flush=True)
             if not deploy(dev.port, staging, work):
                 raise SystemExit(1)
-            monitor = SerialMonitor(dev.port, out)  # from here on, the console
+            dev.console = out  # from here on, what the board prints is the console
+            reader = PortReader(dev.port)
             try:
                 cut_at = None if cut_on_day is None else start + cut_on_day * DAY
-                wakes = wake_until_done(dev, config, start + days * DAY, customer, cut_at,
-                                        timeline)
+                wakes = wake_until_done(dev, start + days * DAY, customer, cut_at, timeline)
             finally:
-                monitor.close()
-            in_step(emu, dev.world_state()["us"] // 10 ** 6)  # a mains run's last hours too
+                reader.close()
+            in_step(emu, dev.world_state()["us"] // 10 ** 6)  # the last wake's hours too
         if timeline:
             timeline.orders(emu.control.orders(), customer.key)
         return wakes
@@ -244,25 +237,27 @@ def tee(*sinks):
     return out
 
 
-def wake_until_done(dev, config, end, customer, cut_at=None, timeline=None):
-    """Wake the device until the world's time reaches `end`. On battery each
-    wake is a process and the customer acts between two; on mains one
-    process loops the wakes to the end."""
-    mains = not config.get("battery")
+def wake_until_done(dev, end, customer, cut_at=None, timeline=None):
+    """Wake the device until the world's time reaches `end`; the customer
+    acts between two processes. On battery each wake is a process; on mains
+    one process loops the wakes until the radio half's soft reset (or the end)."""
     while True:
         state = dev.world_state()
         now = state["us"] // 10 ** 6 if state else None
         if now is not None and now >= end:
             return dev.wakes
         if cut_at is not None and now is not None and now >= cut_at:
-            print("\nvirtual device: power cut in the middle of a wake", flush=True)
-            if timeline:
-                timeline.event(now, "power cut", text="power cut in the middle of a wake")
-            dev.cut_during_wake(0.3)
-            cut_at = None
+            # Early in the wake, while boot.py and main.py run; a wake that
+            # ends first was whole, and the next one is cut.
+            if dev.cut_during_wake(CUT_AFTER_S):
+                print("virtual device: power cut in the middle of a wake", flush=True)
+                if timeline:
+                    timeline.event(now, "power cut", text="power cut in the middle of a wake")
+                cut_at = None
+            else:
+                customer.after_wake(dev)
             continue
-        ended = dev.wake(hung_s=None if mains else 240)
-        if ended in ("stopped", "power-off") or mains:
+        if dev.wake() in ("stopped", "power-off"):
             return dev.wakes
         customer.after_wake(dev)
 
@@ -300,11 +295,11 @@ def main(argv=None):
             print("\nvirtual device: %d wakes" % wakes)
             if not args.no_test_order:
                 print("\n--- a second unit, linked as a test device ---")
-                # On battery whatever the example says: the customer cancels between two wakes.
-                run_virtual_device(emu, profile, Path(work) / "test-unit", TEST_DAYS, True,
+                run_virtual_device(emu, profile, Path(work) / "test-unit", TEST_DAYS, battery,
                                    heap=args.heap, timeline=timeline,
                                    start=emu.state.now(),
-                                   serial=profile.serial + TEST_UNIT, test_device=True)
+                                   serial=profile.serial + TEST_UNIT, test_device=True,
+                                   start_low=True)
             summary(emu)
     jsonl, png = timeline.write(args.out)
     print("timeline: %s\npicture: %s" % (jsonl, png))
