@@ -307,10 +307,11 @@ class Life:
 
     def _order_sane(self, at, slot):
         faulty = [f.kind for f in self.active if f.group == "sensor" and f.detail["slot"] == slot]
+        level = self.household.level(slot)
         if faulty:
             self.breach(at, "no order from faulty readings",
-                        "replenish %s while its sensor was %s" % (slot, ", ".join(faulty)))
-        level = self.household.level(slot)
+                        "replenish %s while its sensor was %s (the container %d%% full)"
+                        % (slot, ", ".join(faulty), 100 * level))
         if level > self.low[slot] + checks.LEVEL_MARGIN:
             self.breach(at, "no order from faulty readings",
                         "replenish %s with the container %d%% full" % (slot, 100 * level))
