@@ -141,7 +141,7 @@ def run(board, console=print):
         return "safe-mode"
     rtc = RtcMemory(board)
     try:
-        store = Store(board.fs)
+        store = Store(board.fs, log=console)
         counted = crashes.Crashes(board, store, rtc, console)
         why = counted.safe_mode()
         if why:

@@ -65,7 +65,6 @@ class Crashes:
         return self.state.get("n", 0)
 
     def _save(self):
-        self.state = dict(self.state)  # a new value: RtcMemory.set compares with the old
         self.rtc.set(KEY, self.state)
         self.rtc.save()
         try:

@@ -29,6 +29,7 @@ REPORT = ("first", "consumed", "topped-up") + NEW_CONTAINER  # worth a slot stat
 ORDER_STALE_S = 21 * DAY  # an order the service never speaks of again
 CLOCK = "clock"  # RTC memory: when SNTP last set the clock
 FLASHED = "flashed"  # RTC memory: when the slot states last went to flash
+SLOTS_FLASH_S = 6 * 3600  # ...and how long they may stay in RTC memory alone
 BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
 
 
@@ -108,25 +109,32 @@ class Cycle:
 
     def _save(self, memory, flash_due):
         """Slot states go to RTC memory every wake (no flash wear) and to flash
-        when something happened or an hour passed: a power cut costs at most
-        an hour of use statistics, never an event or an order."""
+        when a container changed or a fault came or went, else every few
+        hours: a power cut costs at most those hours of use statistics, never
+        a report owed or an order (the service memory). A failing or full
+        flash is said, not a crash: RTC memory carries the wake on."""
+        from replenish.store import StoreError
+
         states = dict((s.id, s.state) for s in self.slots)
         now = self.clock.now()
         if self.rtc:
             self.rtc.set(SLOTS, states)
-            if not flash_due and now - (self.rtc.get(FLASHED) or 0) < 3600:
+            if not flash_due and now - (self.rtc.get(FLASHED) or 0) < SLOTS_FLASH_S:
                 states = None
-            else:
-                self.rtc.set(FLASHED, now)
-        if states is not None:
-            self.store.save(SLOTS, states)
-        self.store.save(SERVICE, memory)
+        try:
+            if states is not None:
+                self.store.save(SLOTS, states)
+                if self.rtc:
+                    self.rtc.set(FLASHED, now)
+            self.store.save(SERVICE, memory)
+        except StoreError as err:
+            self.log("%s: the readings stay in RTC memory until the flash takes them" % err)
 
     def _clock_set(self):
         return self.clock.now() >= CLOCK_VALID_FROM
 
     def _measure_all(self, memory):
-        """True when something worth keeping in flash happened."""
+        """True when something worth keeping in flash at once happened."""
         now = self.clock.now()
         owed = memory.setdefault("report", [])
         happened = False
@@ -137,7 +145,7 @@ class Cycle:
                 owed.append(slot.id)  # kept in flash: deep sleep must not lose it
             if event in NEW_CONTAINER:
                 memory.get("orders", {}).pop(slot.id, None)  # the order arrived
-            happened = happened or event in REPORT or slot.fault != was
+            happened = happened or event in NEW_CONTAINER or slot.fault != was
         if not owed:
             del memory["report"]
         return happened

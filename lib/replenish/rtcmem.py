@@ -6,6 +6,7 @@
 #   mem.get("wifi", {})      # a module's part, or the default
 #   mem.set("wifi", {...})   # kept in RAM until save()
 #   mem.save()               # once, before deep sleep; False when nothing changed
+#                            # (parts may be changed in place: save compares bytes)
 #
 # A torn or foreign content (power-on garbage, another firmware) reads as empty:
 # whatever lives here must also be rebuildable from flash or the network.
@@ -20,7 +21,6 @@ class RtcMemory:
     def __init__(self, board):
         self.board = board
         self._data = None
-        self._dirty = False
 
     def _load(self):
         if self._data is None:
@@ -41,23 +41,17 @@ class RtcMemory:
         return self._load().get(key, default)
 
     def set(self, key, value):
-        data = self._load()
-        if data.get(key) != value:
-            data[key] = value
-            self._dirty = True
+        self._load()[key] = value
 
     def pop(self, key):
-        if key in self._load():
-            del self._data[key]
-            self._dirty = True
+        self._load().pop(key, None)
 
     def save(self):
-        if not self._dirty:
-            return False
         body = json.dumps(self._load()).encode()
         raw = MAGIC + (b"%08x" % (binascii.crc32(body) & 0xFFFFFFFF)) + body
         if len(raw) > SIZE:
             raise ValueError("RTC memory holds %d bytes, %d asked" % (SIZE, len(raw)))
+        if raw == self.board.rtc_memory():
+            return False
         self.board.rtc_memory(raw)
-        self._dirty = False
         return True

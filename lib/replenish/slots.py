@@ -130,7 +130,8 @@ class Slot:
             raise ValueError("slot %s has no trusted reading yet" % self.id)
         body = {
             "expectedReplenishmentDate": iso8601(self.expected_replenishment(now)),
-            "remainingQuantityInUnit": round(max(0.0, s["q"]), 2),
+            # Noise on a full container reads a little over it: never more than full.
+            "remainingQuantityInUnit": round(min(max(0.0, s["q"]), s["o"]), 2),
             "originalQuantityInUnit": round(s["o"], 2),
             "lastUseDate": iso8601(s["lu"]),
         }

@@ -122,7 +122,7 @@ def test_deep_sleep_draws_only_the_bare_module_current():
 def test_a_crash_loop_backs_off_then_stays_in_safe_mode_with_one_grant_per_period():
     rig = Boot()
     rig.boot()
-    rig.board.fs.full = True  # every save fails: each wake crashes
+    rig.board.adc(34).source_uv = lambda: 1 // 0  # every wake now crashes in a read
     rig.board.rtc.set(rig.world.now() + 2 * 86400)  # a new day: the session is due
     ends = [rig.boot() for _ in range(16)]
     assert ends[:3] == [("reset", None)] * 3
@@ -132,6 +132,16 @@ def test_a_crash_loop_backs_off_then_stays_in_safe_mode_with_one_grant_per_perio
     assert backoffs[-1] == app.REST_S and ends[-2:] == [("sleep", app.REST_S * 1000)] * 2
     assert rig.said("safe mode: the app crashed 8 times in a row")
     assert rig.grants() <= 1 + len(backoffs)  # never more than one grant per backoff
+
+
+def test_a_full_flash_is_said_and_the_wakes_go_on_from_rtc_memory():
+    rig = Boot()
+    rig.boot()
+    rig.board.fs.full = True
+    rig.probe.level = 0.9
+    assert [rig.boot()[0] for _ in range(3)] == ["sleep"] * 3  # no crash, no reset
+    assert rig.said("ENOSPC")
+    assert rig.said("ink 90%")  # the readings carry on in RTC memory
 
 
 def boot_fails_on(name, text):

@@ -204,6 +204,8 @@ class SimBoard:
         """What every reset does: the watchdog stops, the radio and every
         unheld pin go back to their power-on state."""
         self.cause = cause
+        if self.dog is not None:
+            self.world.watchers.remove(self.dog.check)  # a reset stops it
         self.dog = None
         self.wifi.active(False)
         for pin in self.pins.values():
