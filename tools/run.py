@@ -263,21 +263,23 @@ def wake_until_done(dev, end, customer, cut_at=None, timeline=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--profile", default="printer-4ink", choices=names(),
                         help="an appliance of examples/ (%(default)s)")
     parser.add_argument("--days", type=int, default=30, help="virtual days to run (%(default)s)")
     parser.add_argument("--mains", action="store_true",
                         help="run as the example says (the printer runs on battery by default)")
     parser.add_argument("--power-cut-on-day", type=int, default=None,
-                        help="cut the power in the middle of the first wake of that day")
+                        help="cut the power in the middle of a wake on that day (0 is the "
+                             "first)")
     parser.add_argument("--no-test-order", action="store_true",
                         help="skip the test unit whose test order is cancelled")
     parser.add_argument("--heap", default=DEVICE_HEAP,
                         help="the firmware's MicroPython heap (%(default)s: an ESP32's 110 KB "
                              "in the 64-bit unix port's bytes)")
     parser.add_argument("--out", default=str(OUT), metavar="DIR",
-                        help="where the timeline and its picture go (%(default)s)")
+                        help="where the timeline and its picture go (run-output/ in the "
+                             "repository)")
     parser.add_argument("--keep", metavar="DIR",
                         help="keep the device's flash, its world and the emulator in DIR")
     args = parser.parse_args(argv)
