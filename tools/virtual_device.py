@@ -103,6 +103,7 @@ class VirtualDevice:
         self.flash.mkdir(parents=True, exist_ok=True)
         board_master, self._board_slave = os.openpty()
         host_master, host_slave = os.openpty()
+        os.set_blocking(host_master, False)  # a port nobody reads must not stop the board
         tty.setraw(self._board_slave)
         tty.setraw(host_slave)
         self._host_slave = host_slave  # kept open so the pty stays up between mpremote calls
@@ -123,7 +124,10 @@ class VirtualDevice:
                 except OSError:
                     continue
                 if data:
-                    os.write(peer[fd], data)
+                    try:
+                        os.write(peer[fd], data)
+                    except BlockingIOError:
+                        pass  # nobody reads the port: dropped, as a USB-UART drops it
                     if fd == board and self.console:
                         self.console(data)
 

@@ -17,7 +17,8 @@ from replenish import heap, policy, schedule
 from replenish.clock import CLOCK_VALID_FROM, DAY, iso8601
 
 SLOTS = "slots"  # {slot_id: Slot.state}
-SERVICE = "service"  # policy.py's memory of the service, and reports still owed
+SERVICE = "service"  # policy.py's memory of the service
+OWED = "r"  # in a slot's state: an event worth a slot status happened since the last one
 MAX_ACTIONS = 32  # a wake never loops on the service, whatever it answers
 RETRY_S = 300  # first wait after a network failure, doubled each time...
 RETRY_MAX_S = 6 * 3600  # ...up to this
@@ -104,14 +105,14 @@ class Cycle:
         self._began = self.clock.ticks_ms()
         memory = self.store.load(SERVICE, {})
         outcome = self._radio(memory, self._clock_set())
-        self._save(memory, outcome != "idle")
+        self._save(memory, outcome == "sent")  # a failed try changes no slot
         return outcome
 
     def _save(self, memory, flash_due):
         """Slot states go to RTC memory every wake (no flash wear) and to flash
-        when a container changed or a fault came or went, else every few
-        hours: a power cut costs at most those hours of use statistics, never
-        a report owed or an order (the service memory). A failing or full
+        when a container changed, a fault came or went or a session went
+        through, else every few hours: a power cut costs at most those hours
+        of use statistics, never a new container or an order. A failing or full
         flash is said, not a crash: RTC memory carries the wake on."""
         from replenish.store import StoreError
 
@@ -136,18 +137,15 @@ class Cycle:
     def _measure_all(self, memory):
         """True when something worth keeping in flash at once happened."""
         now = self.clock.now()
-        owed = memory.setdefault("report", [])
         happened = False
         for slot in self.slots:
             was = slot.fault
             event = self._measure(slot, now)
-            if event in REPORT and slot.id not in owed:
-                owed.append(slot.id)  # kept in flash: deep sleep must not lose it
+            if event in REPORT:
+                slot.state[OWED] = True  # kept with the slot: deep sleep must not lose it
             if event in NEW_CONTAINER:
                 memory.get("orders", {}).pop(slot.id, None)  # the order arrived
             happened = happened or event in NEW_CONTAINER or slot.fault != was
-        if not owed:
-            del memory["report"]
         return happened
 
     def _measure(self, slot, now):
@@ -195,9 +193,8 @@ class Cycle:
                              self.session(memory))
 
     def _views(self, memory):
-        owed = memory.get("report", ())
         return [{"id": s.id, "faulty": s.fault, "low": s.low,
-                 "consumed": s.consumed or s.id in owed} for s in self.slots]
+                 "consumed": s.consumed or bool(s.state.get(OWED))} for s in self.slots]
 
     # --- the radio session
 
@@ -338,9 +335,7 @@ class Cycle:
             self.log("slot %s: the service refused its status (%s); not sent again" % (
                 slot_id, err))
         slot.reported()
-        owed = memory.get("report", [])
-        if slot_id in owed:
-            owed.remove(slot_id)
+        slot.state.pop(OWED, None)
         memory.setdefault("reported_at", {})[slot_id] = now
 
     def _replenish(self, memory, now, slot_id):

@@ -24,10 +24,12 @@ from replenish.sntp import UdpSockets
 from tools.sim.board import DEEP_SLEEP, SimBoard
 from tools.sim.clock import VirtualClock
 from tools.sim.hx711 import FakeHX711
+from tools.sim.noise import Noise
 from tools.sim.probe import ProbeModel
 from tools.sim.wifi import FakeWLAN
 
 DAY = 86400
+HX711_NOISE_UV = 0.03  # about 20 counts at gain 128: a fraction of a gram
 EMPTY = 0.03  # the household puts in a new container below this level
 
 
@@ -61,7 +63,8 @@ class Household:
         for i, spec in enumerate(specs):
             if spec.get("kind", "probe") == "hx711":
                 chip = FakeHX711(board, spec["sck"], spec["dout"])
-                model = LoadModel(chip, spec["tare_uv"], spec["full_uv"])
+                model = LoadModel(chip, spec["tare_uv"], spec["full_uv"],
+                                  Noise(HX711_NOISE_UV, spec["sck"]))
             else:
                 model = ProbeModel(board.world, spec["empty_uv"], spec["full_uv"],
                                    noise_uv=1500, seed=spec["pin"]).attach(board, spec["pin"])
@@ -83,17 +86,20 @@ class Household:
 
 
 class LoadModel:
-    """A container on a load cell: the HX711's input for its fill level."""
+    """A container on a load cell: the HX711's input for its fill level, with
+    the amplifier's noise (a perfectly steady input reads as a stuck chip)."""
 
-    def __init__(self, chip, tare_uv, full_uv):
+    def __init__(self, chip, tare_uv, full_uv, noise):
         self.chip = chip
         self.tare_uv = tare_uv
         self.full_uv = full_uv
+        self.noise = noise
         self.level = 1.0
         chip.source = self
 
     def __call__(self, channel):
-        return self.tare_uv + (self.full_uv - self.tare_uv) * max(0.0, self.level)
+        level = max(0.0, self.level)
+        return self.tare_uv + (self.full_uv - self.tare_uv) * level + self.noise()
 
 
 class WorldClock(VirtualClock):
