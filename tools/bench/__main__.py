@@ -14,6 +14,7 @@ how much each is missed. Writes JSON and the Markdown table (docs/bench.md).
 import argparse
 import datetime
 import json
+import multiprocessing
 import sys
 import tempfile
 import time
@@ -29,9 +30,15 @@ from tools.bench.runner import run_appliance, run_to_file
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+# Workers are spawned, not forked: a fork copies locks that the parent's
+# threads (the pools' own, the emulator's) hold at that instant, and a worker
+# then waits for ever on one of them when it returns its result.
+SPAWN = multiprocessing.get_context("spawn")
+
+
 def run_profiles(names, days, heap, folder):
     """{name: trace}, the runs side by side in worker processes."""
-    with ProcessPoolExecutor(max_workers=len(names)) as pool:
+    with ProcessPoolExecutor(max_workers=len(names), mp_context=SPAWN) as pool:
         jobs = dict((name, pool.submit(run_to_file, name, days, heap,
                                        Path(folder) / ("%s.json" % name))) for name in names)
         return dict((name, json.loads(Path(job.result()).read_text()))
@@ -62,7 +69,7 @@ def measure(args, names, folder):
                         else None)
     print("running %s on the virtual device (logs in %s)" % (", ".join(names), folder),
           flush=True)
-    with ProcessPoolExecutor(max_workers=1) as side:
+    with ProcessPoolExecutor(max_workers=1, mp_context=SPAWN) as side:
         mem = None if args.no_memory else side.submit(measure_memory, args)
         traces = run_profiles(names, args.days, args.heap, folder)
         mem = mem.result() if mem else None
