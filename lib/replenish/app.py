@@ -36,7 +36,7 @@ def take_link(board, lwa, log):
     log("linked to the customer's Amazon account")
 
 
-def network(board, cfg, store, log):
+def network(board, cfg, store, rtc, log):
     """The service side, built only when a wake talks: a quiet wake's heap
     holds none of it."""
     from replenish.drs import Drs
@@ -45,7 +45,7 @@ def network(board, cfg, store, log):
 
     http = Http(board.clock, board.connector(cfg.ca_files))
     lwa = Lwa(http, store, board.clock, cfg.client_id, cfg.client_secret(),
-              url=cfg.lwa_url, log=log)
+              url=cfg.lwa_url, log=log, rtc=rtc)
     return Drs(http, lwa, board.clock, url=cfg.drs_url), lwa
 
 
@@ -55,11 +55,11 @@ def build(board, cfg, store, rtc, log=print, sensors=True):
     nothing of it refers to cfg afterwards, so the config's code can go."""
     from replenish import config
 
-    connect = lambda: network(board, cfg, store, log)  # noqa: E731
+    connect = lambda: network(board, cfg, store, rtc, log)  # noqa: E731
     login = lambda: (cfg.wifi_ssid, cfg.wifi_password())  # noqa: E731 - read late
     if not sensors:
         try:
-            service = network(board, cfg, store, log)  # its blocks first: heap.py
+            service = network(board, cfg, store, rtc, log)  # its blocks first: heap.py
             connect = lambda: service  # noqa: E731
         except (OSError, MemoryError):  # said by the wake that needs it (cycle._radio)
             pass
@@ -123,7 +123,16 @@ def before_sleep(board, rtc):
     """What must not stay on through deep sleep: the radio (the HX711s are
     powered down, their clock line held high, as soon as they are read)."""
     board.wlan().active(False)
-    rtc.save()
+    keep(rtc)
+
+
+def keep(rtc):
+    """RTC memory saved; over its 2 KB the access token goes (it is fetched again)."""
+    try:
+        rtc.save()
+    except ValueError:
+        rtc.pop("lwa_access")
+        rtc.save()
 
 
 def run(board, console=print):
@@ -199,10 +208,10 @@ def half(board, cycle, rtc, radio, dog):
         if not cycle.measure():
             return "idle"
         rtc.set(RADIO, True)
-        rtc.save()
+        keep(rtc)
         board.soft_reset()
     outcome = cycle.talk(dog.feed)
     if outcome == "clock-set":
-        rtc.save()
+        keep(rtc)
         board.soft_reset()
     return outcome

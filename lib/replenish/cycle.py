@@ -30,6 +30,7 @@ REPORT = ("first", "consumed", "topped-up") + NEW_CONTAINER  # worth a slot stat
 ORDER_STALE_S = 21 * DAY  # an order the service never speaks of again
 CLOCK = "clock"  # RTC memory: when SNTP last set the clock
 FLASHED = "flashed"  # RTC memory: when the slot states last went to flash
+SYNC_RETRY, SYNC_FAILS = "sync_at", "sync_fails"  # RTC memory: an unset clock's tries
 SLOTS_FLASH_S = 6 * 3600  # ...and how long they may stay in RTC memory alone
 BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
 
@@ -90,7 +91,9 @@ class Cycle:
     def measure(self):
         """Read every slot and decide; True when the radio must come on."""
         if not self._clock_set():
-            return True  # only SNTP can set it; nothing dated is kept meanwhile
+            # Only SNTP can set it; nothing dated is kept meanwhile. Its tries
+            # back off in RTC memory: dates from before the power cut mean nothing.
+            return not self.rtc or self.clock.now() >= (self.rtc.get(SYNC_RETRY) or 0)
         memory = self.store.load(SERVICE, {})
         events = self._measure_all(memory)
         due = self._decide(memory)
@@ -217,11 +220,11 @@ class Cycle:
                                        static_ip=self.static_ip, feed=self.feed)
         except wifi.WifiError as err:
             self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
-            return self._failed(memory, err)
+            return self._failed(memory, err) if measured else self._sync_failed(err)
         try:
             self.feed()
             if not self._sync_clock(measured):
-                return "clock-unset"
+                return self._sync_failed("SNTP")
             if not measured:
                 return "clock-set"  # now the sensors can be read with a true date
             return self._act(memory)
@@ -230,6 +233,17 @@ class Cycle:
                 self.drs.http.close()
             wifi.leave(self.board)
             self.radio_ms += self.clock.ticks_diff(self.clock.ticks_ms(), began)
+
+    def _sync_failed(self, err):
+        """The clock is still unset: the next try backs off, in RTC memory
+        only (the flash keeps no dates from a clock that is wrong)."""
+        if self.rtc:
+            fails = (self.rtc.get(SYNC_FAILS) or 0) + 1
+            delay = min(RETRY_MAX_S, RETRY_S * 2 ** min(fails - 1, 16))
+            self.rtc.set(SYNC_FAILS, fails)
+            self.rtc.set(SYNC_RETRY, self.clock.now() + delay)
+            self.log("%s: the clock stays unset; next try in about %d min" % (err, delay // 60))
+        return "clock-unset"
 
     def _unlinked(self):
         self.log("nothing is sent: %s" % self.lwa.why_unlinked())
@@ -254,6 +268,9 @@ class Cycle:
                      "the sensors are read again next wake" % err)
             return False
         heap.unload("replenish.sntp")  # done for the day: its heap goes to TLS
+        if self.rtc:
+            self.rtc.pop(SYNC_RETRY)
+            self.rtc.pop(SYNC_FAILS)
         if not was_set:
             self.log("clock set by SNTP: %s" % iso8601(t))
         if self.rtc:
@@ -288,8 +305,8 @@ class Cycle:
                 self.log(str(err))
                 return "unlinked"
             except (TryLater, RetryLater) as err:
-                memory["retry_at"] = err.retry_at
-                self.log("service busy or unreachable: %s" % err)
+                # Never sooner than the service asked, nor than the backoff.
+                self._failed(memory, "service busy or unreachable: %s" % err, err.retry_at)
                 return "later"
             except (HttpError, DrsError, ConfigError) as err:
                 return self._failed(memory, err)
@@ -300,14 +317,15 @@ class Cycle:
         self.log("stopped after %d service calls in one wake" % MAX_ACTIONS)
         return "sent"
 
-    def _failed(self, memory, err):
+    def _failed(self, memory, err, at_least=0):
         failures = memory.get("failures", 0) + 1
         delay = min(RETRY_MAX_S, RETRY_S * 2 ** min(failures - 1, 16))
         # Half fixed, half random: devices that failed together come back apart.
         jitter = random.getrandbits(16) * delay // 2 // 65536
-        memory["retry_at"] = self.clock.now() + delay // 2 + jitter
+        memory["retry_at"] = max(at_least, self.clock.now() + delay // 2 + jitter)
         memory["failures"] = failures
-        self.log("%s; next try in about %d min" % (err, delay // 60))
+        self.log("%s; next try in about %d min"
+                 % (err, (memory["retry_at"] - self.clock.now() + 59) // 60))
         return "failed"
 
     # --- one method per policy action: call the service, remember the outcome

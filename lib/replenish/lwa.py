@@ -29,6 +29,7 @@ from replenish.retry_after import retry_after
 
 REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": REVOKED or DEREGISTERED}
 ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
+RTC_TOKEN_MAX = 1024  # a longer access token (up to 2048) goes to flash: RTC memory is 2 KB
 RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
 CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
                  "invalid_request", "invalid_scope")
@@ -70,9 +71,13 @@ def _random():
 class Lwa:
     def __init__(self, http, store, clock, client_id, client_secret,
                  url="https://api.amazon.com", margin_s=300, backoff_s=60,
-                 backoff_max_s=21600, log=print, rand=None):
+                 backoff_max_s=21600, log=print, rand=None, rtc=None):
         self.http = http
         self.store = store
+        # The access token lives an hour and is fetched again when lost: kept
+        # in RTC memory where there is one (a wake costs no flash write), else
+        # in the store.
+        self.rtc = rtc
         self.clock = clock
         self._client_id = client_id
         self._client_secret = client_secret
@@ -109,10 +114,15 @@ class Lwa:
     def link(self, refresh_token):
         self._forgotten = None
         self.store.save(REFRESH, {"token": refresh_token})
-        self.store.delete(ACCESS)
+        self._drop_access()
         self.store.save(RETRY, {"failures": 0, "at": 0})
 
     def invalidate(self):
+        self._drop_access()
+
+    def _drop_access(self):
+        if self.rtc:
+            self.rtc.pop(ACCESS)
         self.store.delete(ACCESS)
 
     def forget(self, reason):
@@ -120,13 +130,13 @@ class Lwa:
         refresh token are overwritten with why, then the access token goes."""
         self._forgotten = reason
         self.store.save(REFRESH, {"unlinked": reason})
-        self.store.delete(ACCESS)
+        self._drop_access()
         self.log("lwa: %s: its tokens are erased and nothing is sent until it is linked "
                  "again; %s" % (WHY[reason], RELINK))
 
     def access_token(self):
         self._held()  # a cached access token of an unlinked device is not used either
-        cached = self.store.load(ACCESS)
+        cached = (self.rtc and self.rtc.get(ACCESS)) or self.store.load(ACCESS)
         if cached and self.clock.now() < cached["expires"]:
             return cached["token"]
         return self.refresh()
@@ -158,7 +168,11 @@ class Lwa:
                 raise self._backoff(retry, "LWA answered 200 without a token")
             if rotated and rotated != held:
                 self.store.save(REFRESH, {"token": rotated})  # before anything uses it
-            self.store.save(ACCESS, {"token": access, "expires": now + expires_in - self.margin_s})
+            record = {"token": access, "expires": now + expires_in - self.margin_s}
+            if self.rtc and len(access) <= RTC_TOKEN_MAX:
+                self.rtc.set(ACCESS, record)
+            else:
+                self.store.save(ACCESS, record)
             self.store.save(RETRY, {"failures": 0, "at": 0})
             return access
         error = _error_code(resp)

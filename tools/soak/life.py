@@ -33,9 +33,6 @@ RECENT = 40  # console lines kept for a breach report
 KEPT_BREACHES = 3  # per rule, with their console; the rest are counted
 
 
-CORRUPTING = ("sensor unplugged", "sensor stuck")
-
-
 class Life:
     def __init__(self, name, seed, days, per_day, every_s=None, traps=None, console=None):
         self.console = console  # a file for every console line, or None
@@ -309,16 +306,11 @@ class Life:
         self.unhealthy.append((at, at + RECOVERY_S))
 
     def _order_sane(self, at, slot):
-        # Readings an unplugged or stuck sensor gives are faulty; noise and
-        # spikes are what the firmware's filters are for: an order placed
-        # through them is checked against the true level below instead.
-        faulty = [f.kind for f in self.active if f.group == "sensor"
-                  and f.detail["slot"] == slot and f.kind in CORRUPTING]
+        # Readings are faulty when they say low and the container is not:
+        # a sensor fault the firmware's checks and filters let through to an
+        # order shows here whatever the fault was; one that was caught, or an
+        # order through a fault that left the readings true, does not.
         level = self.household.level(slot)
-        if faulty:
-            self.breach(at, "no order from faulty readings",
-                        "replenish %s while its sensor was %s (the container %d%% full)"
-                        % (slot, ", ".join(faulty), 100 * level))
         if level > self.low[slot] + checks.LEVEL_MARGIN:
             self.breach(at, "no order from faulty readings",
                         "replenish %s with the container %d%% full" % (slot, 100 * level))
