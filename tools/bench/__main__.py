@@ -21,11 +21,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tools.bench import counts, energy, fleet, memory, report
+from tools.bench import counts, energy, fleet, report
 from tools.bench.appliances import APPLIANCES
 from tools.bench.baseline import baseline
 from tools.bench.floor import floor
-from tools.bench.runner import run_appliance, run_to_file
+from tools.bench.runner import memory_rows, run_to_file
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -52,14 +52,6 @@ def price(trace, model):
             "baseline": counts.priced(baseline(trace), trace, model)}
 
 
-def measure_memory(args):
-    """Memory and time rows, on the flash and world of a one-day printer run."""
-    def inspect(flash, world, profile):
-        return memory.memory(flash, world, profile.config["slots"], cap=args.cap,
-                             scan=not args.no_scan, step=args.scan_step, high=args.scan_high)
-    return run_appliance("printer", 1, args.heap, inspect=inspect)["inspected"]
-
-
 def measure(args, names, folder):
     """(traces, memory or None): the runs, or what --reuse finds in the folder."""
     saved = folder / "memory.json"
@@ -70,7 +62,8 @@ def measure(args, names, folder):
     print("running %s on the virtual device (logs in %s)" % (", ".join(names), folder),
           flush=True)
     with ProcessPoolExecutor(max_workers=1, mp_context=SPAWN) as side:
-        mem = None if args.no_memory else side.submit(measure_memory, args)
+        mem = None if args.no_memory else side.submit(
+            memory_rows, args.heap, args.cap, not args.no_scan, args.scan_step, args.scan_high)
         traces = run_profiles(names, args.days, args.heap, folder)
         mem = mem.result() if mem else None
     if mem:

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.bench import trace
+from tools.bench import memory, trace
 from tools.bench.appliances import appliance
 from tools.emulator import Emulator
 from tools.profiles import START
@@ -36,3 +36,11 @@ def run_to_file(name, days, heap, out):
     result = run_appliance(name, days, heap)
     Path(out).write_text(json.dumps(result))
     return str(out)
+
+
+def memory_rows(heap, cap, scan, step, high):
+    """The memory and time rows, on the flash and world of a one-day printer run."""
+    def inspect(flash, world, profile):
+        return memory.memory(flash, world, profile.config["slots"], cap=cap, scan=scan,
+                             step=step, high=high)
+    return run_appliance("printer", 1, heap, inspect=inspect)["inspected"]
