@@ -94,7 +94,7 @@ class Cycle:
             # Only SNTP can set it; nothing dated is kept meanwhile. Its tries
             # back off in RTC memory: dates from before the power cut mean nothing.
             return not self.rtc or self.clock.now() >= (self.rtc.get(SYNC_RETRY) or 0)
-        memory = self.store.load(SERVICE, {})
+        memory = self._memory()
         events = self._measure_all(memory)
         due = self._decide(memory)
         self._save(memory, events)
@@ -106,7 +106,7 @@ class Cycle:
         self.radio_ms = 0
         self.joined = None
         self._began = self.clock.ticks_ms()
-        memory = self.store.load(SERVICE, {})
+        memory = self._memory()
         outcome = self._radio(memory, self._clock_set())
         self._save(memory, outcome == "sent")  # a failed try changes no slot
         return outcome
@@ -123,16 +123,22 @@ class Cycle:
         now = self.clock.now()
         if self.rtc:
             self.rtc.set(SLOTS, states)
+            self.rtc.set(SERVICE, memory)  # what was sent, also when the flash fails
             if not flash_due and now - (self.rtc.get(FLASHED) or 0) < SLOTS_FLASH_S:
                 states = None
         try:
+            self.store.save(SERVICE, memory)  # first: it says what must not be sent twice
             if states is not None:
                 self.store.save(SLOTS, states)
                 if self.rtc:
                     self.rtc.set(FLASHED, now)
-            self.store.save(SERVICE, memory)
         except StoreError as err:
-            self.log("%s: the readings stay in RTC memory until the flash takes them" % err)
+            self.log("%s: the wake goes on from RTC memory until the flash takes it" % err)
+
+    def _memory(self):
+        """The service memory: RTC memory's copy is the latest (flash may have
+        failed to take it); after a power cut, the flash's."""
+        return (self.rtc and self.rtc.get(SERVICE)) or self.store.load(SERVICE, {})
 
     def _clock_set(self):
         return self.clock.now() >= CLOCK_VALID_FROM
@@ -182,7 +188,7 @@ class Cycle:
 
     def next_radio(self):
         """When the radio comes on next, unless a slot runs low first."""
-        memory = self.store.load(SERVICE, {})
+        memory = self._memory()
         now = self.clock.now()
         if memory.get("session_at") is None:
             return now

@@ -45,7 +45,7 @@ def status(dev):
     for slot in cycle.slots:
         say("slot %s, last sane reading %s" % (slot_words(slot, units.get(slot.id, "units")),
                                       _when(slot.state.get("t"))))
-    memory = dev.store.load(SERVICE, {})
+    memory = _memory(dev)
     for slot_id, order in sorted(memory.get("orders", {}).items()):
         say("order for %s placed %s: %s" % (slot_id, _when(order["placed"]),
                                             "shipped" if order.get("shipped") else "open"))
@@ -56,11 +56,17 @@ def status(dev):
             % _when(memory["retry_at"]))
 
 
+def _memory(dev):
+    """The device's memory of the service as the cycle reads it (cycle.Cycle._memory)."""
+    return dev.rtc.get(SERVICE) or dev.store.load(SERVICE, {})
+
+
 def report(dev):
     """The daily session now: the cycle's wake, told its session is due."""
-    memory = dev.store.load(SERVICE, {})
+    memory = _memory(dev)
     for held in ("session_at", "first_session", "retry_at"):
         memory.pop(held, None)  # no session held yet: the wake holds one at once
+    dev.rtc.set(SERVICE, memory)
     dev.store.save(SERVICE, memory)
     cycle = dev.cycle
     outcome = cycle.wake()
@@ -72,7 +78,7 @@ def report(dev):
 
 
 def orders(dev):
-    placed = dev.store.load(SERVICE, {}).get("orders", {})
+    placed = _memory(dev).get("orders", {})
     if not placed:
         say("no order open on the device")
         return
@@ -104,7 +110,7 @@ def _order_info(drs, asked):
 def cancel_test_orders(dev, slot_id=None):
     if slot_id is not None:
         dev.slot_config(slot_id)  # an unknown slot is said before the radio goes on
-    placed = dev.store.load(SERVICE, {}).get("orders", {})
+    placed = _memory(dev).get("orders", {})
     answered = online(dev, lambda drs, lwa: drs.cancel_test_orders(slot_id))
     if not answered:
         say("DRS named no slot in its answer: no test order was cancelled")
