@@ -7,7 +7,7 @@
 # reachable with mpremote for a while, then sleeps long. A crash in a wake is
 # counted across resets (crashes.py) and the board resets.
 from replenish import crashes, heap, policy, redact, schedule
-from replenish.cycle import SLOTS, Cycle
+from replenish.cycle import SERVICE, SLOTS, Cycle
 from replenish.heap import RADIO
 from replenish.rtcmem import RtcMemory
 from replenish.slots import Slot
@@ -127,12 +127,16 @@ def before_sleep(board, rtc):
 
 
 def keep(rtc):
-    """RTC memory saved; over its 2 KB the access token goes (it is fetched again)."""
-    try:
-        rtc.save()
-    except ValueError:
-        rtc.pop("lwa_access")
-        rtc.save()
+    """RTC memory saved. Over its 2 KB, what has another home goes first: the
+    access token (fetched again), then the copy of the service memory (flash)."""
+    for spare in ("lwa_access", SERVICE, None):
+        try:
+            rtc.save()
+            return
+        except ValueError:
+            if spare is None:
+                raise
+            rtc.pop(spare)
 
 
 def run(board, console=print):
