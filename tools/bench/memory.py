@@ -54,6 +54,8 @@ def mpy_sizes(lib):
 def imported_by(module, known):
     """Device modules `module` imports anywhere in its source (lazy imports too)."""
     path = ROOT / "lib" / (module.replace(".", "/") + ".py")
+    if not path.exists():  # a package
+        path = path.with_suffix("") / "__init__.py"
     found = set()
     for frm, names, plain in IMPORT.findall(path.read_text()):
         if plain:
