@@ -129,7 +129,7 @@ class MicroPythonRun:
     def __init__(self, modname, heap):
         env = dict(os.environ, MICROPYPATH=MICROPYPATH)
         cmd = [micropython_command(), "-X", "heapsize=" + heap,
-               str(ROOT / "tests" / "mp_runner.py"), modname]
+               "tests/mp_runner.py", modname]  # relative: no path in the heap
         self.hung = False
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT,

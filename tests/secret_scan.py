@@ -42,7 +42,10 @@ BEARER = re.compile(r"(?i)\bbearer\s+((?=[^\s]*[0-9|._~+/=-])[A-Za-z0-9|._~+/=-]
 MIN_SECRET_LEN = 8
 # Where a device keeps its secrets by design, as paths relative to its flash:
 # the store's LWA token records, and the files its deployment writes.
-ALLOWED = re.compile(r"(^|/)(data/lwa_[a-z]+\.(rec|bak|tmp|mir)|secrets\.json|link\.json)$")
+# The virtual device's RTC memory (world/rtc.bin) holds the access token, as
+# an ESP32's does; world/virtual.json the simulated access point's password.
+ALLOWED = re.compile(r"(^|/)(data/lwa_[a-z]+\.(rec|bak|tmp|mir)|secrets\.json|link\.json"
+                     r"|world/rtc\.bin|world/virtual\.json)$")
 # The secret files whose values are secrets everywhere else.
 SECRET_FILES = re.compile(r"(^|/)(secrets|link)\.json$")
 MAX_FILE_BYTES = 4 * 1024 * 1024

@@ -202,7 +202,10 @@ class Cycle:
                              self.session(memory))
 
     def _views(self, memory):
-        return [{"id": s.id, "faulty": s.fault, "low": s.low,
+        # A slot whose last reading jumped waits for the next to confirm it
+        # (slots.py): a new container put in while its sensor was faulty
+        # reads low until then, and must not be ordered.
+        return [{"id": s.id, "faulty": s.fault, "low": s.low and s.state["p"] is None,
                  "consumed": s.consumed or bool(s.state.get(OWED))} for s in self.slots]
 
     # --- the radio session

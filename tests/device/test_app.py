@@ -20,7 +20,7 @@ CONFIG = {
     "slots": [{"id": "detergent", "capacity": 40,
                "sensor": {"type": "probe", "pin": 34, "max_mv": 2000}}],
 }
-SECRETS = {"wifi_password": "pw", "client_secret": "client-secret"}
+SECRETS = {"wifi_password": "pw", "client_secret": "app-test-client-secret-9f2c"}
 
 
 def board_with(cfg=CONFIG, link=None):
