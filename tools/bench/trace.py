@@ -15,10 +15,7 @@ The household trace that floor.py and baseline.py price is derived from
 these records, not assumed."""
 
 import hashlib
-import os
 import re
-import select
-import threading
 import time
 from pathlib import Path
 from unittest import mock
@@ -106,7 +103,6 @@ def recording_device(recorder):
             if recorder.link_requests is None:  # linking is over: what follows is the device's
                 recorder.link_requests = len(recorder.emu.control.requests())
                 recorder.link_stats = recorder.emu.connection_stats()
-                threading.Thread(target=self._drain, daemon=True).start()
             before, files = self.world_state(), flash_files(self.flash)
             rtc_before = rtc_contents(self.world, before)
             ended = VirtualDevice.wake(self, hung_s)
@@ -117,18 +113,6 @@ def recording_device(recorder):
                 "rtc_before": rtc_before, "rtc_after": rtc_contents(self.world, after),
                 "writes": flash_writes(files, flash_files(self.flash))})
             return ended
-
-        def _drain(self):
-            """Reads the serial port's far end, which nobody opens once mpremote
-            is done: unread, its buffer fills (~64 KB of console) and the relay,
-            then the device, block on a write for ever."""
-            while not self._stop.is_set():
-                ready, _, _ = select.select([self._host_slave], [], [], 0.2)
-                if ready:
-                    try:
-                        os.read(self._host_slave, 65536)
-                    except OSError:
-                        return
 
     return RecordingDevice
 
