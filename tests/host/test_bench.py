@@ -82,7 +82,7 @@ def test_use_is_reported_no_more_than_daily_per_slot(week):
     assert week["baseline"]["requests"]["slot_status"] == 4 * week["this"]["wakes"]
 
 
-def test_a_quiet_wake_writes_no_token_and_a_token_is_written_once_per_grant(week):
+def test_a_quiet_wake_writes_no_token_and_a_grant_at_most_one(week):
     trace = week["trace"]
     for wake in trace["wakes"]:
         if not wake["radio"] and wake["cause"] == "deep-sleep":
@@ -90,7 +90,8 @@ def test_a_quiet_wake_writes_no_token_and_a_token_is_written_once_per_grant(week
                                                                "data/service.rec"}
     token_writes = sum(1 for w in trace["wakes"] for name, _ in w["writes"]
                        if name == "data/lwa_access.rec")
-    assert token_writes == week["this"]["grants"]
+    # the access token lives in RTC memory; flash holds it at most once per grant
+    assert token_writes <= week["this"]["grants"]
 
 
 def test_the_model_gives_the_firmware_years_and_the_baseline_months(week):
