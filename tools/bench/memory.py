@@ -148,18 +148,14 @@ except ImportError:  # no network in the WebAssembly port: empty stand-ins, so t
 """
 
 
-def response_at_cap(cap):
-    """A subscription info answer of exactly `cap` bytes, head and body."""
-    subs = dict(("slot-%04d" % i, {"subscribed": True}) for i in range(cap // 64))
+def response_at_cap(cap, slots):
+    """A subscription info answer of exactly `cap` bytes, head and body: the
+    slots' answer padded as the emulator's `oversized` fault pads it."""
     head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-    body = json.dumps({"slots": subs, "padding": ""})
-    while len(head % len(body)) + len(body) > cap:
-        subs.popitem()
-        body = json.dumps({"slots": subs, "padding": ""})
-    pad = cap - len(head % len(body)) - len(body)
-    body = json.dumps({"slots": subs, "padding": "x" * pad})
-    if len(head % len(body)) + len(body) != cap:  # the length's digits changed
-        body = body[:-2 - 1] + '"}'
+    obj = {"slots": dict((s["id"], {"subscribed": True}) for s in slots), "padding": ""}
+    size = cap - len(head % cap)
+    obj["padding"] = "x" * (size - len(json.dumps(obj)))
+    body = json.dumps(obj)
     return (head % len(body)) + body
 
 
@@ -168,13 +164,16 @@ def liveset_32bit(lib, quiet, full, slots, cap):
     files = dict(("/lib/" + p.relative_to(lib).as_posix(),
                   base64.b64encode(p.read_bytes()).decode()) for p in Path(lib).rglob("*.mpy"))
     now = 1767225600
-    response = response_at_cap(cap)
+    response = response_at_cap(cap, slots).encode()
+    head, tail = response.split(b"x" * 64, 1)[0], b'"}'
+    padding = len(response) - len(head) - len(tail)
     steps = [
         ["stand-ins", WASM_STEPS],
         ["quiet wake's imports", "\n".join("import " + m for m in quiet)],
         ["slots updated", "from replenish.slots import Slot\nslots = [Slot(c) for c in %s]\n"
-         "for i in range(24):\n    for s in slots:\n        s.update(%d + i * 3600, "
-         "value=s.capacity * (1 - i / 1000))" % (json.dumps(slots), now)],
+         "for i in range(24):\n    level = 0.9 - i / 100\n    for s in slots:\n"
+         "        s.update(%d + i * 3600, value=level if s.unit_g is None else "
+         "s.container_g + level * s.capacity * s.unit_g)" % (json.dumps(slots), now)],
         ["policy decided", "from replenish import policy\nviews = [{'id': s.id, 'faulty': None, "
          "'low': s.low, 'consumed': True} for s in slots]\nactions = policy.decide(%d, views, "
          "{}, policy.RULES, %d)" % (now + 86400, now + 86400)],
@@ -186,8 +185,11 @@ def liveset_32bit(lib, quiet, full, slots, cap):
          "        buf[:n] = self.data[self.at:self.at + n]\n"
          "        self.at += n\n        return n\n"
          "reader = ResponseReader(lambda step, host: None, %d)\n"
-         "resp, keep = reader.read(Conn(%r), 'drs', 'GET')\nanswer = resp.json()\n"
-         "assert len(answer['slots']) > 100" % (cap, response.encode())],
+         # built at run time: a 16 KB literal would stay in the heap as a constant
+         "conn = Conn(%r + b'x' * %d + %r)\nresp, keep = reader.read(conn, 'drs', 'GET')\n"
+         "answer = resp.json()\nassert len(answer['padding']) > %d\n"
+         "del conn  # the stand-in server's copy is not the device's" % (
+             cap, head, padding, tail, cap // 2)],
     ]
     ensure_node_package()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec:
