@@ -124,7 +124,7 @@ class SocketConnector:
 
     def context(self):
         if self._context is None:
-            heap.free_tls()  # the hole kept for it since boot (heap.py)
+            heap.free("tls")  # the hole kept for it since boot (heap.py)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             # MicroPython's client context checks nothing unless told to.
             ctx.verify_mode = ssl.CERT_REQUIRED

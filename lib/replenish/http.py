@@ -37,9 +37,10 @@ from replenish.http_reader import ResponseReader
 
 # The largest answer the service documents is LWA's token grant: an access
 # token of up to 2048 bytes and a ~460-character refresh token in under 3 KB
-# of JSON (drs-api.md). 8 KB holds it and subscription info for dozens of
-# slots; every byte of the cap is a byte of heap held for the whole wake.
-MAX_RESPONSE = 8192  # (heap.BUFFER is this + 1)
+# of JSON (drs-api.md); subscription info for eight slots with their products
+# is under 2 KB. Every byte of the cap is held for the whole wake, and parsing
+# an answer at the cap takes about twice its size again (heap.py): 4 KB.
+MAX_RESPONSE = 4096  # (heap.BUFFER is this + 1)
 UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 HEX = b"0123456789ABCDEF"
 

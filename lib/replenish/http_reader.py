@@ -28,6 +28,7 @@ from replenish.http_errors import (
 _parseable = bytes if sys.implementation.name != "micropython" else memoryview
 # The smallest buffer worth having: a token or status answer is under 2 KB.
 MIN_BUFFER = 2048
+LARGE_BODY = 2048  # an answer this long is parsed in the hole heap.py kept for it
 
 
 def allocate(largest, make=bytearray):
@@ -65,8 +66,11 @@ class Response:
 
     def json(self):
         """The body as JSON; ValueError if it is not JSON."""
+        body = self._body()
+        if len(body) > LARGE_BODY:
+            heap.free("parse")  # the hole kept since boot for one large answer (heap.py)
         try:
-            return json.loads(_parseable(self._body()))
+            return json.loads(_parseable(body))
         except MemoryError as err:
             raise OutOfMemory("parse", self.host, str(err))
 
