@@ -4,13 +4,12 @@ mpremote deployed them, runs a full 4-slot wake whose subscription info comes
 back at the response cap, and the wake goes through: nothing out of memory,
 nothing crashed."""
 
+from replenish.http import MAX_RESPONSE
 from tools.emulator import Emulator
 from tools.heapscan import Probe
 from tools.profiles import Profile
 from tools.run import START, run_virtual_device
 from tools.virtual_device import DEVICE_HEAP
-
-from replenish.http import MAX_RESPONSE
 
 
 def test_a_printer_wake_with_an_answer_at_the_cap_fits_an_esp32_heap(tmp_path):
