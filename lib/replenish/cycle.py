@@ -144,17 +144,17 @@ class Cycle:
         return self.clock.now() >= CLOCK_VALID_FROM
 
     def _measure_all(self, memory):
-        """True when something worth keeping in flash at once happened."""
+        """True when something worth keeping in flash at once happened: a new
+        container (a fault is found again by the next reading)."""
         now = self.clock.now()
         happened = False
         for slot in self.slots:
-            was = slot.fault
             event = self._measure(slot, now)
             if event in REPORT:
                 slot.state[OWED] = True  # kept with the slot: deep sleep must not lose it
             if event in NEW_CONTAINER:
                 memory.get("orders", {}).pop(slot.id, None)  # the order arrived
-            happened = happened or event in NEW_CONTAINER or slot.fault != was
+            happened = happened or event in NEW_CONTAINER
         return happened
 
     def _measure(self, slot, now):
