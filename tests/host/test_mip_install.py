@@ -55,7 +55,9 @@ def mpremote(port, *args):
 
 def test_mip_installs_the_app_and_its_drivers_on_the_virtual_device(tmp_path):
     flash = tmp_path / "flash"
-    with VirtualDevice(flash) as dev:
+    # mip installs sources: compiling them at import takes far more heap than
+    # the .mpy files tools/deploy.py puts on a device that stays (docs/real-board.md).
+    with VirtualDevice(flash, heap="256k") as dev:
         installed = mpremote(dev.port, "mip", "install", str(PACKAGE))
         imported = mpremote(dev.port, "exec", "import replenish.app, hx711, level_probe; "
                             "print(replenish.app.__file__); print(hx711.__file__)")
