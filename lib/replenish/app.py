@@ -127,16 +127,22 @@ def before_sleep(board, rtc):
 
 
 def keep(rtc):
-    """RTC memory saved. Over its 2 KB, what has another home goes first: the
-    access token (fetched again), then the copy of the service memory (flash)."""
+    """RTC memory saved. Over its 2 KB, or with no heap left to encode it,
+    what has another home goes first (the access token is fetched again, the
+    service memory is in flash); if even that fails it is cleared, so that no
+    stale copy outlives a newer one in flash."""
+    import gc
+
     for spare in ("lwa_access", SERVICE, None):
         try:
             rtc.save()
             return
-        except ValueError:
+        except (ValueError, MemoryError):
             if spare is None:
-                raise
+                rtc.clear()
+                return
             rtc.pop(spare)
+            gc.collect()
 
 
 def run(board, console=print):

@@ -6,6 +6,7 @@
 #   mem.get("wifi", {})      # a module's part, or the default
 #   mem.set("wifi", {...})   # kept in RAM until save()
 #   mem.save()               # once, before deep sleep; False when nothing changed
+#   mem.clear()              # empty (a save that can't be done must not leave old data)
 #                            # (parts may be changed in place: save compares bytes)
 #
 # A torn or foreign content (power-on garbage, another firmware) reads as empty:
@@ -45,6 +46,11 @@ class RtcMemory:
 
     def pop(self, key):
         self._load().pop(key, None)
+
+    def clear(self):
+        """Nothing kept: what the next wake needs comes from flash instead."""
+        self._data = {}
+        self.board.rtc_memory(b"")
 
     def save(self):
         body = json.dumps(self._load()).encode()
