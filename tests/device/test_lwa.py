@@ -11,6 +11,11 @@ from tools.sim.clock import VirtualClock
 from tools.sim.flash import FakeFlash, PowerCut
 from tools.sim.net import FakeNet, FakeReply
 
+# A power cut at every step of a refresh builds a device (fake LWA, flash and
+# an HTTP client with its response buffer) per step in one heap: more than a
+# wake's own need plus the default margin; the firmware's need is not this.
+DEVICE_HEAP = "192k"
+
 URL = "https://" + LWA_HOST
 
 
