@@ -94,7 +94,7 @@ class Cycle:
             # Only SNTP can set it; nothing dated is kept meanwhile. Its tries
             # back off in RTC memory: dates from before the power cut mean nothing.
             return not self.rtc or self.clock.now() >= (self.rtc.get(SYNC_RETRY) or 0)
-        memory = self._memory()
+        memory = self.memory()
         events = self._measure_all(memory)
         due = self._decide(memory)
         self._save(memory, events)
@@ -106,7 +106,7 @@ class Cycle:
         self.radio_ms = 0
         self.joined = None
         self._began = self.clock.ticks_ms()
-        memory = self._memory()
+        memory = self.memory()
         outcome = self._radio(memory, self._clock_set())
         self._save(memory, outcome == "sent")  # a failed try changes no slot
         return outcome
@@ -135,7 +135,7 @@ class Cycle:
         except StoreError as err:
             self.log("%s: the wake goes on from RTC memory until the flash takes it" % err)
 
-    def _memory(self):
+    def memory(self):
         """The service memory: RTC memory's copy is the latest (flash may have
         failed to take it); after a power cut, the flash's."""
         return (self.rtc and self.rtc.get(SERVICE)) or self.store.load(SERVICE, {})
@@ -188,7 +188,7 @@ class Cycle:
 
     def next_radio(self):
         """When the radio comes on next, unless a slot runs low first."""
-        memory = self._memory()
+        memory = self.memory()
         now = self.clock.now()
         if memory.get("session_at") is None:
             return now

@@ -45,7 +45,7 @@ def status(dev):
     for slot in cycle.slots:
         say("slot %s, last sane reading %s" % (slot_words(slot, units.get(slot.id, "units")),
                                       _when(slot.state.get("t"))))
-    memory = _memory(dev)
+    memory = dev.cycle.memory()
     for slot_id, order in sorted(memory.get("orders", {}).items()):
         say("order for %s placed %s: %s" % (slot_id, _when(order["placed"]),
                                             "shipped" if order.get("shipped") else "open"))
@@ -56,14 +56,9 @@ def status(dev):
             % _when(memory["retry_at"]))
 
 
-def _memory(dev):
-    """The device's memory of the service as the cycle reads it (cycle.Cycle._memory)."""
-    return dev.rtc.get(SERVICE) or dev.store.load(SERVICE, {})
-
-
 def report(dev):
     """The daily session now: the cycle's wake, told its session is due."""
-    memory = _memory(dev)
+    memory = dev.cycle.memory()
     for held in ("session_at", "first_session", "retry_at"):
         memory.pop(held, None)  # no session held yet: the wake holds one at once
     dev.rtc.set(SERVICE, memory)
@@ -78,7 +73,7 @@ def report(dev):
 
 
 def orders(dev):
-    placed = _memory(dev).get("orders", {})
+    placed = dev.cycle.memory().get("orders", {})
     if not placed:
         say("no order open on the device")
         return
@@ -110,7 +105,7 @@ def _order_info(drs, asked):
 def cancel_test_orders(dev, slot_id=None):
     if slot_id is not None:
         dev.slot_config(slot_id)  # an unknown slot is said before the radio goes on
-    placed = _memory(dev).get("orders", {})
+    placed = dev.cycle.memory().get("orders", {})
     answered = online(dev, lambda drs, lwa: drs.cancel_test_orders(slot_id))
     if not answered:
         say("DRS named no slot in its answer: no test order was cancelled")
