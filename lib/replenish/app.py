@@ -7,7 +7,7 @@
 # reachable with mpremote for a while, then sleeps long. A crash in a wake is
 # counted across resets (crashes.py) and the board resets.
 from replenish import crashes, heap, policy, redact, schedule
-from replenish.cycle import SERVICE, SLOTS, Cycle
+from replenish.cycle import SERVICE, SLOTS, Cycle, flash_rests
 from replenish.heap import RADIO
 from replenish.rtcmem import RtcMemory
 from replenish.slots import Slot
@@ -97,7 +97,8 @@ def build(board, cfg, store, rtc, log=print, sensors=True):
         from replenish.lwa import Lwa
 
         # Taking the token is a store write: no network side needed for it.
-        take_link(board, Lwa(None, store, board.clock, cfg.client_id, cfg.client_secret()), log)
+        take_link(board, Lwa(None, store, board.clock, cfg.client_id, cfg.client_secret(),
+                              rtc=rtc), log)
     return cycle
 
 
@@ -161,6 +162,7 @@ def run(board, console=print):
     rtc = RtcMemory(board)
     try:
         store = Store(board.fs, log=console)
+        store.resting = flash_rests(rtc, board.clock.now())
         counted = crashes.Crashes(board, store, rtc, console)
         why = counted.safe_mode()
         if why:

@@ -15,6 +15,7 @@ import random
 
 from replenish import heap, policy, schedule
 from replenish.clock import CLOCK_VALID_FROM, DAY, iso8601
+from replenish.store import StoreError
 
 SLOTS = "slots"  # {slot_id: Slot.state}
 SERVICE = "service"  # policy.py's memory of the service
@@ -33,6 +34,8 @@ FLASHED = "flashed"  # RTC memory: when the slot states last went to flash
 SYNC_RETRY, SYNC_FAILS = "sync_at", "sync_fails"  # RTC memory: an unset clock's tries
 SLOTS_FLASH_S = 6 * 3600  # ...and how long they may stay in RTC memory alone
 BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
+REFUSED = "refused"  # RTC memory: when the flash last refused a write...
+FLASH_REST_S = SLOTS_FLASH_S  # ...and how long only the writes that matter are tried after it
 
 
 class Cycle:
@@ -117,8 +120,6 @@ class Cycle:
         through, else every few hours: a power cut costs at most those hours
         of use statistics, never a new container or an order. A failing or full
         flash is said, not a crash: RTC memory carries the wake on."""
-        from replenish.store import StoreError
-
         states = dict((s.id, s.state) for s in self.slots)
         now = self.clock.now()
         if self.rtc:
@@ -126,6 +127,8 @@ class Cycle:
             self.rtc.set(SERVICE, memory)  # what was sent, also when the flash fails
             if not flash_due and now - (self.rtc.get(FLASHED) or 0) < SLOTS_FLASH_S:
                 states = None
+            if not flash_due and self.store.resting:
+                return  # a full flash: each try would wear it and fail again
         try:
             self.store.save(SERVICE, memory)  # first: it says what must not be sent twice
             if states is not None:
@@ -134,6 +137,8 @@ class Cycle:
                     self.rtc.set(FLASHED, now)
         except StoreError as err:
             self.log("%s: the wake goes on from RTC memory until the flash takes it" % err)
+        if self.store.refused and self.rtc:
+            self.rtc.set(REFUSED, now)
 
     def memory(self):
         """The service memory: RTC memory's copy is the latest (flash may have
@@ -317,7 +322,7 @@ class Cycle:
                 # Never sooner than the service asked, nor than the backoff.
                 self._failed(memory, "service busy or unreachable: %s" % err, err.retry_at)
                 return "later"
-            except (HttpError, DrsError, ConfigError) as err:
+            except (HttpError, DrsError, ConfigError, StoreError) as err:
                 return self._failed(memory, err)
             except MemoryError:
                 # The heap could not hold this exchange: nothing was lost, and a
@@ -431,6 +436,12 @@ ORDER_WORDS = {
     "TEST_ORDER_PLACED": "a test order was placed (nobody is charged, nothing ships)",
     "ORDER_INPROGRESS": "an order is already open: nothing new ordered",
 }
+
+
+def flash_rests(rtc, now):
+    """True while a refusal of the flash is recent: Store.resting."""
+    refused = rtc.get(REFUSED)
+    return refused is not None and 0 <= now - refused < FLASH_REST_S
 
 
 def _nothing():

@@ -20,16 +20,19 @@
 # id/secret or the request is wrong: a human must fix the settings), TryLater
 # (LWA or the network failed: .retry_at says when to try, with exponential
 # backoff and jitter kept in flash, later if a 429/503 says Retry-After),
-# StoreError (flash failed).
+# StoreError (flash failed). A rotated refresh token the flash refuses waits in
+# RTC memory (the old one is revoked already) until a later wake's flash takes it.
 import random
 
 from replenish.http import quote
 from replenish.http_errors import HttpError, OutOfMemory
 from replenish.retry_after import retry_after
+from replenish.store import StoreError
 
 REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": REVOKED or DEREGISTERED}
 ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
 RTC_TOKEN_MAX = 1024  # a longer access token (up to 2048) goes to flash: RTC memory is 2 KB
+ROTATED = "lwa_rotated"  # RTC memory: a new refresh token the flash has not taken yet
 RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
 CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
                  "invalid_request", "invalid_scope")
@@ -102,7 +105,27 @@ class Lwa:
     def _refresh_record(self):
         if self._forgotten:
             return {"unlinked": self._forgotten}
+        waiting = self.rtc and self.rtc.get(ROTATED)
+        if waiting:
+            if not (self.store.resting or self.store.refused):
+                self._keep(waiting)
+            return {"token": waiting}
         return self.store.load(REFRESH, {})
+
+    def _keep(self, rotated):
+        """The new refresh token in flash before anything uses it; a flash
+        that refuses it leaves it in RTC memory, which deep sleep keeps."""
+        try:
+            self.store.save(REFRESH, {"token": rotated})
+        except StoreError as err:
+            if not self.rtc:
+                raise
+            self.rtc.set(ROTATED, rotated)
+            self.log("lwa: %s: the new refresh token waits in RTC memory until the flash "
+                     "takes it (a power cut before then needs the device linked again)" % err)
+            return
+        if self.rtc:
+            self.rtc.pop(ROTATED)
 
     def _held(self):
         """The refresh token, or Unlinked: nothing is sent for an unlinked device."""
@@ -113,6 +136,8 @@ class Lwa:
 
     def link(self, refresh_token):
         self._forgotten = None
+        if self.rtc:
+            self.rtc.pop(ROTATED)
         self.store.save(REFRESH, {"token": refresh_token})
         self._drop_access()
         self.store.save(RETRY, {"failures": 0, "at": 0})
@@ -129,6 +154,8 @@ class Lwa:
         """The authorization is gone (REVOKED, DEREGISTERED): both copies of the
         refresh token are overwritten with why, then the access token goes."""
         self._forgotten = reason
+        if self.rtc:
+            self.rtc.pop(ROTATED)
         self.store.save(REFRESH, {"unlinked": reason})
         self._drop_access()
         self.log("lwa: %s: its tokens are erased and nothing is sent until it is linked "
@@ -167,13 +194,13 @@ class Lwa:
             except (ValueError, KeyError, TypeError):
                 raise self._backoff(retry, "LWA answered 200 without a token")
             if rotated and rotated != held:
-                self.store.save(REFRESH, {"token": rotated})  # before anything uses it
+                self._keep(rotated)
             record = {"token": access, "expires": now + expires_in - self.margin_s}
             if self.rtc and len(access) <= RTC_TOKEN_MAX:
                 self.rtc.set(ACCESS, record)
             else:
                 self.store.save(ACCESS, record)
-            self.store.save(RETRY, {"failures": 0, "at": 0})
+            self._save_retry(0, 0)
             return access
         error = _error_code(resp)
         if error == "invalid_grant":
@@ -194,9 +221,15 @@ class Lwa:
         at = now + int(delay / 2 + self.rand() * delay / 2)
         if resp is not None and resp.status in (429, 503):
             at = max(at, retry_after(resp.header("retry-after"), now, 0))  # the server knows best
-        self.store.save(RETRY, {"failures": failures, "at": at})
+        self._save_retry(failures, at)
         self.log("lwa: %s; retry in %d s" % (reason, at - now))
         return TryLater(reason, at)
+
+    def _save_retry(self, failures, at):
+        try:
+            self.store.save(RETRY, {"failures": failures, "at": at})
+        except StoreError as err:  # the cycle keeps its own retry time in RTC memory
+            self.log("lwa: %s" % err)
 
 
 def _why(refresh_record):

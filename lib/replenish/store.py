@@ -6,6 +6,8 @@
 #   store.load(key, default=None)      # the value last saved, or default
 #   store.save(key, value) -> bool     # True if flash was written, False if unchanged
 #   store.delete(key)                  # forget a record and every copy of it
+#   store.refused                      # True once a write failed (full or failing flash)
+#   store.resting = True               # repairs wait: set while a refusal is recent
 # Keys are short names of [A-Za-z0-9_-]; values anything JSON can hold.
 #
 # How: a record is "<checksum>\n<json>". save() writes <key>.tmp, closes it,
@@ -60,6 +62,11 @@ class Store:
         self._known = {}
         self._rec_good = set()  # keys whose .rec file passed its checksum
         self._mirrored = set()
+        # A full or failing flash refuses every write: each try wears it and
+        # fails again. The cycle remembers a refusal in RTC memory and sets
+        # `resting` on the next wakes, so only writes that matter are tried.
+        self.refused = False
+        self.resting = False
         if not fs.exists(folder):
             fs.mkdir(folder)
 
@@ -147,10 +154,13 @@ class Store:
         return False, None
 
     def _repair(self, key, ext, value):
+        if self.resting:
+            return  # the good copy serves; a wake after the rest writes the other
         try:
             self._replace(key, ext, encode(value))
             self._remove(key, "bak")  # an unmirrored record's previous value, now stale
         except OSError as err:  # the good copy still serves; the next load tries again
+            self.refused = True
             self.log("store: could not write %s again: %s" % (self._path(key, ext), err))
 
     def _write_tmp(self, key, record):
@@ -186,6 +196,7 @@ class Store:
                 self._save_plain(key, record)
         except OSError as err:
             self._rec_good.discard(key)
+            self.refused = True
             raise StoreError("store: could not write %s: %s" % (self._path(key, "rec"), err))
         self._known[key] = record
         self._rec_good.add(key)

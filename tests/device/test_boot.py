@@ -3,7 +3,7 @@
 # the watchdog can't be stopped, what is left on in deep sleep costs current,
 # and a crash or a broken file never turns into a loop or the REPL.
 from boot_rig import HOUR, Boot, config
-from fake_amazon import invalid_token
+from fake_amazon import REFRESH, invalid_token
 
 from replenish import app, crashes
 from replenish.clock import iso8601
@@ -134,15 +134,41 @@ def test_a_crash_loop_backs_off_then_stays_in_safe_mode_with_one_grant_per_perio
     assert rig.grants() <= 1 + len(backoffs)  # never more than one grant per backoff
 
 
-def test_a_full_flash_is_said_and_the_wakes_go_on_from_rtc_memory():
+def test_a_full_flash_is_said_rested_and_given_what_rtc_memory_carried_once_it_has_room():
     rig = Boot()
     rig.boot()
     rig.board.fs.full = True
-    rig.probe.level = 0.9
-    # Slot states reach flash every few hours: by then the full flash is said.
-    assert [rig.boot()[0] for _ in range(8)] == ["sleep"] * 8  # no crash, no reset
+    rig.probe.level = 0.9  # a new container: worth a flash write at once
+    tries = rig.board.fs.writes
+    assert [rig.boot()[0] for _ in range(12)] == ["sleep"] * 12  # no crash, no reset
     assert rig.said("ENOSPC")
     assert rig.said("ink 90%")  # the readings carry on in RTC memory
+    # Each try at a full flash wears it and fails: one, then a rest of hours.
+    assert rig.board.fs.writes - tries <= 3
+    rig.board.fs.full = False
+    for _ in range(7):
+        rig.boot()
+    level = Store(rig.board.fs).load("slots")["ink"]
+    assert abs(level["q"] - 90) < 3, level
+
+
+def test_a_refresh_token_rotated_into_a_full_flash_waits_in_rtc_memory_and_is_never_lost():
+    rig = Boot()
+    rig.boot()
+    amazon = rig.dev.amazon
+    amazon.rotate = True  # LWA answers each refresh with a new token and revokes the old
+    rig.board.fs.full = True
+    grants = rig.grants()
+    while rig.grants() == grants:  # the next session needs a new access token
+        assert rig.boot()[0] == "sleep"
+    assert rig.said("waits in RTC memory")
+    assert Store(rig.board.fs).load("lwa_refresh") == {"token": REFRESH}  # the revoked one
+    rig.board.fs.full = False
+    for _ in range(48):  # two days: each session refreshes with the token it was last given
+        assert rig.boot()[0] == "sleep"
+    assert rig.grants() >= grants + 2
+    assert Store(rig.board.fs).load("lwa_refresh") == {"token": amazon.refresh_tokens[0]}
+    assert not rig.said("revoked")
 
 
 def boot_fails_on(name, text):
