@@ -49,7 +49,7 @@ DAY = 86400
 OUT = ROOT / "run-output"
 TEST_UNIT = "-TEST"  # the serial suffix of the unit linked as a test device
 CUT_AFTER_S = 0.05  # real seconds into a wake
-TEST_DAYS = 1  # long enough for a test order, its cancellation and the device seeing it
+TEST_DAYS = 3  # a test order, its cancellation seen at a session, and the order a day later
 
 
 class PortReader:

@@ -34,6 +34,7 @@ FLASHED = "flashed"  # RTC memory: when the slot states last went to flash
 SYNC_RETRY, SYNC_FAILS = "sync_at", "sync_fails"  # RTC memory: an unset clock's tries
 SLOTS_FLASH_S = 6 * 3600  # ...and how long they may stay in RTC memory alone
 BOOT = "boot"  # RTC memory: when this power-on's first wake ran (a power cut forgets it)
+BACKOFF = ("retry_at", "failures")  # in the service memory, kept out of its flash copy
 REFUSED = "refused"  # RTC memory: when the flash last refused a write...
 FLASH_REST_S = SLOTS_FLASH_S  # ...and how long only the writes that matter are tried after it
 
@@ -99,6 +100,7 @@ class Cycle:
             return not self.rtc or self.clock.now() >= (self.rtc.get(SYNC_RETRY) or 0)
         memory = self.memory()
         events = self._measure_all(memory)
+        self._settle_orders(memory)
         due = self._decide(memory)
         self._save(memory, events)
         return bool(due)
@@ -129,6 +131,8 @@ class Cycle:
                 states = None
             if not flash_due and self.store.resting:
                 return  # a full flash: each try would wear it and fail again
+            # The backoff stays in RTC memory: a failing network wears no flash.
+            memory = dict((k, v) for k, v in memory.items() if k not in BACKOFF)
         try:
             self.store.save(SERVICE, memory)  # first: it says what must not be sent twice
             if states is not None:
@@ -161,6 +165,30 @@ class Cycle:
                 memory.get("orders", {}).pop(slot.id, None)  # the order arrived
             happened = happened or event in NEW_CONTAINER
         return happened
+
+    def _settle_orders(self, memory):
+        """Orders the slots say are over. After a power cut the service memory
+        may come from an older copy in flash than the slots: an order placed
+        before the slot's last new container has arrived. A shipped order is
+        not asked after again (the refill shows on the sensor): if none shows
+        in ORDER_STALE_S the slot may be ordered again, and the service
+        answers ORDER_INPROGRESS while that order is still open. A cancelled
+        order is remembered for a day."""
+        orders = memory.get("orders", {})
+        now = self.clock.now()
+        for slot in self.slots:
+            order = orders.get(slot.id)
+            if not order:
+                continue
+            if order.get("cancelled"):
+                if now - order["cancelled"] >= DAY:
+                    del orders[slot.id]  # the customer had a day to say otherwise
+            elif (slot.new_container_at or 0) > order["placed"]:
+                self._close(memory, slot.id, "the order placed %s arrived: a new container "
+                            "went in since" % iso8601(order["placed"]))
+            elif order.get("shipped") and now - order["placed"] > ORDER_STALE_S:
+                self._close(memory, slot.id, "the order shipped, but no new container showed in "
+                            "%d days: the slot can be ordered again" % (ORDER_STALE_S // DAY))
 
     def _measure(self, slot, now):
         sensor = self.sensors[slot.id]
@@ -403,11 +431,11 @@ class Cycle:
             except NotFound:
                 items = []
         statuses = [i["status"] for i in items]
+        order["polled"] = now
         if not items or any(i["open"] for i in items):
             # Open, or nothing known (no id, an unknown id, no items): an order
             # must never be placed twice, so only a word from the service or
             # a refill on the sensor closes it; a stale one expires.
-            order["polled"] = now
             if now - order["placed"] > ORDER_STALE_S:
                 self._close(memory, slot_id, "no word of the order for %d days: the slot can "
                             "be ordered again" % (ORDER_STALE_S // DAY))
@@ -417,7 +445,10 @@ class Cycle:
             order["shipped"] = True
             self.log("slot %s: the order has shipped" % slot_id)
             return
-        self._close(memory, slot_id, "the order was cancelled: the slot can be ordered again")
+        order["cancelled"] = now
+        self._slot(slot_id).order_closed()
+        self.log("slot %s: the order was cancelled: if the slot is still low, it is ordered "
+                 "again in a day" % slot_id)
 
     def _close(self, memory, slot_id, why):
         del memory["orders"][slot_id]

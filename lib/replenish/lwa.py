@@ -33,7 +33,7 @@ REFRESH = "lwa_refresh"  # {"token": "Atzr|…"} or {"unlinked": REVOKED or DERE
 ACCESS = "lwa_access"  # {"token": "Atza|…", "expires": unix seconds, margin taken off}
 RTC_TOKEN_MAX = 1024  # a longer access token (up to 2048) goes to flash: RTC memory is 2 KB
 ROTATED = "lwa_rotated"  # RTC memory: a new refresh token the flash has not taken yet
-RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}
+RETRY = "lwa_retry"  # {"failures": n, "at": unix seconds}: RTC memory where there is one
 CONFIG_ERRORS = ("invalid_client", "unauthorized_client", "unsupported_grant_type",
                  "invalid_request", "invalid_scope")
 RELINK = ("link it again: run tools/link.py for this device, let the customer allow "
@@ -140,7 +140,7 @@ class Lwa:
             self.rtc.pop(ROTATED)
         self.store.save(REFRESH, {"token": refresh_token})
         self._drop_access()
-        self.store.save(RETRY, {"failures": 0, "at": 0})
+        self._save_retry(0, 0)
 
     def invalidate(self):
         self._drop_access()
@@ -171,7 +171,7 @@ class Lwa:
     def refresh(self):
         held = self._held()
         now = self.clock.now()
-        retry = self.store.load(RETRY, {"failures": 0, "at": 0})
+        retry = self._retry()
         if now < retry["at"]:
             raise TryLater("LWA failed %d times" % retry["failures"], retry["at"])
         # Form-encoded: the tokens hold '|' and other reserved characters.
@@ -225,7 +225,21 @@ class Lwa:
         self.log("lwa: %s; retry in %d s" % (reason, at - now))
         return TryLater(reason, at)
 
+    # The backoff lives in RTC memory where there is one: no flash wear for a
+    # failing network, and after a power cut a try at once is no harm.
+
+    def _retry(self):
+        if self.rtc:
+            return self.rtc.get(RETRY) or {"failures": 0, "at": 0}
+        return self.store.load(RETRY, {"failures": 0, "at": 0})
+
     def _save_retry(self, failures, at):
+        if self.rtc:
+            if failures:
+                self.rtc.set(RETRY, {"failures": failures, "at": at})
+            else:
+                self.rtc.pop(RETRY)
+            return
         try:
             self.store.save(RETRY, {"failures": failures, "at": at})
         except StoreError as err:  # the cycle keeps its own retry time in RTC memory

@@ -12,7 +12,8 @@
 #   ("consumed": content was used since the slot status last sent)
 # memory: the device's record of the service, kept in the store:
 #   {"device_status_at": t, "subscriptions": {slot_id: bool}, "subscriptions_at": t,
-#    "orders": {slot_id: {"id": eventInstanceId, "placed": t, "polled": t, "shipped": bool}},
+#    "orders": {slot_id: {"id": eventInstanceId, "placed": t, "polled": t, "shipped": bool,
+#                         "cancelled": t}},
 #    "reported_at": {slot_id: t}, "retry_at": t}
 #
 # The rules, one test each in tests/device/test_policy.py:
@@ -21,8 +22,10 @@
 # - A faulty slot is neither reported nor ordered.
 # - Can't wait, so the radio comes on outside the session too:
 #   * replenish a slot that is low, subscribed and has no open order (never a
-#     second one while an order is open, shipped or not); subscription info
-#     first when subscriptions were never fetched, so it is ordered this wake;
+#     second one while an order is open, shipped or not, nor while a cancelled
+#     one is remembered: the cycle forgets it a day later, so a customer who
+#     cancels is not ordered for again at once); subscription info first when
+#     subscriptions were never fetched, so it is ordered this wake;
 #   * order info right after a replenish (certification asks for it);
 #   * anything whose period the rules set below a day (a mains-powered owner
 #     may want hourly slot status: report_s=3600).
@@ -73,10 +76,11 @@ def decide(now, slots, memory, rules, session):
             actions.append((SLOT_STATUS, sid))
         order = orders.get(sid)
         if order:
-            # A shipped order needs no more polling: the refill shows on the sensor.
-            if order.get("polled") is None or (
+            # A shipped order needs no more polling: the refill shows on the
+            # sensor. A cancelled one is not asked after: it only waits a day.
+            if not order.get("cancelled") and (order.get("polled") is None or (
                     not order.get("shipped")
-                    and _due(order["polled"], rules["order_poll_s"], now, session)):
+                    and _due(order["polled"], rules["order_poll_s"], now, session))):
                 actions.append((ORDER_INFO, sid))
         elif slot["low"]:
             if subscriptions.get(sid):

@@ -63,7 +63,7 @@ FAULTY = "faulty"  # still faulty: a sane reading waits for a second one
 def new_state(on_hand=None):
     return {"q": None, "o": None, "t": None, "lu": None, "p": None, "f": None,
             "a": False, "low": False, "c": False, "oo": False, "oh": on_hand,
-            "ua": 0.0, "ut": 0.0, "un": 0.0, "ue": None, "g": 0}
+            "ua": 0.0, "ut": 0.0, "un": 0.0, "ue": None, "g": 0, "n": None}
 
 
 def hysteresis(was_on, value, threshold, band):
@@ -122,6 +122,11 @@ class Slot:
     @property
     def order_open(self):
         return self.state["oo"]
+
+    @property
+    def new_container_at(self):
+        """When the last new container went in (None: not since installed)."""
+        return self.state.get("n")
 
     def status_body(self, now):
         """The slotStatus body, exactly the service's field names."""
@@ -259,7 +264,7 @@ class Slot:
         if rise < REFILL_FRACTION * self.capacity:
             s["o"] = max(s["o"], q)
             return TOPPED_UP
-        s["o"] = q
+        s["o"], s["n"] = q, since
         if s["oo"]:
             s["oo"] = False
             return DELIVERED

@@ -77,6 +77,9 @@ class Rig:
         outcome = self.cycle.wake()
         return outcome, [r.method + " " + r.path for r in self.dev.service_calls()[before:]]
 
+    def said(self, words):
+        return any(words in line for line in self.logs)
+
     def sent(self, path):
         """The body of the last request to path."""
         return [r for r in self.dev.service_calls() if r.path == path][-1].json()
@@ -126,13 +129,16 @@ def test_an_order_the_service_says_nothing_of_is_never_placed_twice():
     assert calls.count("POST /replenish/cyan") == 1
 
 
-def test_a_cancelled_order_lets_the_slot_be_ordered_again():
+def test_a_cancelled_order_lets_the_slot_be_ordered_again_a_day_later():
     rig = Rig()
     rig.wake()
     assert "POST /replenish/cyan" in rig.drain(0.08)
     rig.order_status("Canceled")
     outcome, calls = rig.wake(after=24 * HOUR)
-    assert calls.index("GET /getOrderInfo/" + ORDER) < calls.index("POST /replenish/cyan")
+    assert "GET /getOrderInfo/" + ORDER in calls
+    assert "POST /replenish/cyan" not in calls  # the customer just cancelled it
+    calls = rig.wake(level=0.07, after=23 * HOUR)[1] + rig.wake(level=0.07)[1]
+    assert calls.count("POST /replenish/cyan") == 1  # a day later, still low
 
 
 def test_a_refill_closes_the_order_and_is_reported():
@@ -153,7 +159,8 @@ def test_wrong_wifi_password_keeps_readings_and_backs_off_without_leaking_it():
     outcome, calls = rig.wake(level=0.9)
     assert (outcome, calls) == ("failed", [])
     assert rig.store.load(SLOTS)["cyan"]["q"] == 90  # the reading is in flash
-    assert rig.store.load(SERVICE)["retry_at"] > rig.clock.now()
+    assert rig.cycle.memory()["retry_at"] > rig.clock.now()  # in RTC memory...
+    assert "retry_at" not in rig.store.load(SERVICE)  # ...a failing network wears no flash
     assert any("password was refused" in line for line in rig.logs)
     assert not any("not-the-password" in line for line in rig.logs)
     outcome, calls = rig.wake(after=60)
@@ -187,6 +194,36 @@ def test_a_faulty_sensor_reports_nothing_and_orders_nothing():
     outcome, calls = rig.wake(level=0.05)
     assert calls == []
     assert any("faulty" in line for line in rig.logs)
+
+
+def test_an_older_copy_of_an_order_that_has_arrived_does_not_block_the_next_one():
+    rig = Rig()
+    rig.wake()
+    rig.drain(0.08)
+    older = rig.store.load(SERVICE)  # the order open, as a backup copy in flash holds it
+    rig.wake(level=0.95)
+    rig.wake(level=0.95)  # the new container: the order is over
+    # A power cut (RTC memory gone) and a worn service record: the older copy is back.
+    rig.board.rtc_memory(b"")
+    rig.store.save(SERVICE, older)
+    rig.cycle = rig.new_cycle()
+    rig.order_status("Shipped")
+    calls = rig.drain(0.08)
+    assert rig.said("arrived: a new container went in since")
+    assert calls.count("POST /replenish/cyan") == 1
+    assert calls.count("GET /getOrderInfo/" + ORDER) == 1  # shipped at once: asked once
+
+
+def test_a_shipped_order_never_seen_arriving_lets_the_slot_be_ordered_after_three_weeks():
+    rig = Rig()
+    rig.wake()
+    rig.order_status("Shipped")
+    calls = rig.drain(0.08)  # ordered, and shipped: not asked after again
+    calls += rig.wake(level=0.07, after=20 * DAY)[1]
+    assert calls.count("POST /replenish/cyan") == 1
+    calls = rig.wake(level=0.07, after=2 * DAY)[1]
+    assert calls.count("POST /replenish/cyan") == 1
+    assert rig.said("no new container showed in 21 days")
 
 
 def test_state_survives_a_reboot_between_wakes():

@@ -125,6 +125,13 @@ def test_a_shipped_order_blocks_reordering_without_polling():
     assert ("order_info", "cyan") not in actions and ("replenish", "cyan") not in actions
 
 
+def test_a_cancelled_order_is_not_asked_after_and_blocks_reordering_while_remembered():
+    memory = yesterday(orders={"cyan": {"id": "e1", "placed": NOW - 2 * DAY,
+                                        "polled": NOW - HOUR, "cancelled": NOW - HOUR}})
+    assert decide(memory, [slot(low=True)], session=SESSION) == [
+        (policy.SUBSCRIPTION_INFO, None), (policy.DEVICE_STATUS, None)]
+
+
 def test_a_faulty_slot_is_neither_reported_nor_ordered():
     bad = slot(consumed=True, low=True, faulty="stuck readings")
     assert decide(yesterday(), [bad]) == []
