@@ -14,6 +14,10 @@ MAX_WRITES_PER_DAY = 30
 HEAP_GROWTH = 0.02  # of the median object count, over the whole run: "flat"...
 HEAP_FLOOR = 100  # ...or this many objects, whichever is more
 LEVEL_MARGIN = 0.15  # above the slot's low mark: no honest reading says low there
+# Below its low mark with no order open: the year's faults (an account
+# unlinked for up to 6 days, Wi-Fi down for up to 4, a cancelled order) may
+# delay an order by days, never by this much.
+DRY_S = 14 * 86400
 
 # console words -> what the device did
 REACTIONS = (

@@ -62,7 +62,8 @@ class Life:
         self.last_steps = 20
         self.unlinked_since = None
         self.watching = []  # [fault, wakes left] whose console we read
-        self.open_orders = {}  # id -> placed_at, as the fulfilment side sees them
+        self.open_orders = {}  # id -> (placed_at, slot), as the fulfilment side sees them
+        self.dry_since = {}  # slot -> since when it is low with no order open
         self.recent = deque(maxlen=RECENT)
         self.breaches = []
         self.breach_count = {}  # rule -> how many
@@ -227,6 +228,7 @@ class Life:
         self._token_kept(at)
         if board.used_network:
             self._service_log(at)
+        self._stocked(at)
         gc.collect()
         self.heap.append(len(gc.get_objects()))
 
@@ -294,7 +296,22 @@ class Life:
             self.emulator.set_clock(self.world.now())
             for order in control.orders():
                 if order["status"] in ("Pending", "Processing"):
-                    self.open_orders.setdefault(order["id"], order["placed_at"])
+                    self.open_orders.setdefault(order["id"], (order["placed_at"], order["slot"]))
+
+    def _stocked(self, at):
+        """The mission: a slot below its low mark gets an order. Faults may
+        delay it by days (checks.DRY_S), never by weeks."""
+        ordered = set(slot for _, slot in self.open_orders.values())
+        for slot, low in self.low.items():
+            since = self.dry_since.get(slot)
+            if self.household.level(slot) >= low or slot in ordered:
+                self.dry_since[slot] = None
+            elif since is None:
+                self.dry_since[slot] = at
+            elif at - since > checks.DRY_S:
+                self.breach(at, "a low slot is ordered", "slot %s below its low mark for %d "
+                            "days with no order open" % (slot, (at - since) // DAY))
+                self.dry_since[slot] = at  # once per stretch
 
     def _service_hit(self, kind, at):
         names = [k for k, v in inject.SERVICE.items() if v == kind] or ["5xx"]
@@ -320,7 +337,7 @@ class Life:
         twenty is cancelled by the customer instead); the slot's new
         container goes in."""
         arrived = []
-        for order_id, placed in sorted(self.open_orders.items()):
+        for order_id, (placed, _) in sorted(self.open_orders.items()):
             if now - placed < DELIVERY_S:
                 continue
             self.emulator.set_clock(now)
