@@ -66,7 +66,10 @@ class Crashes:
 
     def _save(self):
         self.rtc.set(KEY, self.state)
-        self.rtc.save()
+        try:
+            self.rtc.save()
+        except (ValueError, MemoryError):
+            pass  # a crashed wake's heap may not encode it all: the flash has the count
         try:
             self.store.save(KEY, self.state)
         except OSError:

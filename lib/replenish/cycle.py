@@ -113,6 +113,11 @@ class Cycle:
         self._began = self.clock.ticks_ms()
         memory = self.memory()
         outcome = self._radio(memory, self._clock_set())
+        # The rooms heap.py kept for TLS and a large answer go to the flash
+        # writes: after a session the heap is in small holes, and a record
+        # read back whole once failed there.
+        heap.free("tls")
+        heap.free("parse")
         self._save(memory, outcome == "sent")  # a failed try changes no slot
         return outcome
 
@@ -139,8 +144,9 @@ class Cycle:
                 self.store.save(SLOTS, states)
                 if self.rtc:
                     self.rtc.set(FLASHED, now)
-        except StoreError as err:
-            self.log("%s: the wake goes on from RTC memory until the flash takes it" % err)
+        except (StoreError, MemoryError) as err:
+            self.log("%s: the wake goes on from RTC memory until the flash takes it"
+                     % (err if isinstance(err, StoreError) else "no heap left to write flash"))
         if self.store.refused and self.rtc:
             self.rtc.set(REFUSED, now)
 

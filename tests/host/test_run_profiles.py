@@ -44,6 +44,7 @@ def test_each_example_links_wakes_reports_and_shows_its_levels(name, tmp_path, c
         assert len(re.findall(r"^sent slot_status %s$" % slot, month, re.M)) >= DAYS
     assert len(re.findall(r"^sent device_status$", month, re.M)) >= DAYS
     assert "the service refused" not in out
+    assert "MemoryError" not in out and "resetting" not in out  # no wake ran out of heap
     assert "customer: cancels the test order for" in test_unit
     assert ("the order was cancelled: if the slot is still low, it is ordered again in a day"
             in test_unit)
