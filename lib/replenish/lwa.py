@@ -116,14 +116,17 @@ class Lwa:
         """The new refresh token in flash before anything uses it; a flash
         that refuses it leaves it in RTC memory, which deep sleep keeps."""
         try:
-            self.store.save(REFRESH, {"token": rotated})
+            self._save_refresh({"token": rotated})
         except StoreError as err:
             if not self.rtc:
                 raise
             self.rtc.set(ROTATED, rotated)
             self.log("lwa: %s: the new refresh token waits in RTC memory until the flash "
                      "takes it (a power cut before then needs the device linked again)" % err)
-            return
+
+    def _save_refresh(self, record):
+        """The refresh record in flash; a token waiting in RTC memory is then stale."""
+        self.store.save(REFRESH, record)
         if self.rtc:
             self.rtc.pop(ROTATED)
 
@@ -136,9 +139,7 @@ class Lwa:
 
     def link(self, refresh_token):
         self._forgotten = None
-        if self.rtc:
-            self.rtc.pop(ROTATED)
-        self.store.save(REFRESH, {"token": refresh_token})
+        self._save_refresh({"token": refresh_token})
         self._drop_access()
         self._save_retry(0, 0)
 
@@ -154,9 +155,7 @@ class Lwa:
         """The authorization is gone (REVOKED, DEREGISTERED): both copies of the
         refresh token are overwritten with why, then the access token goes."""
         self._forgotten = reason
-        if self.rtc:
-            self.rtc.pop(ROTATED)
-        self.store.save(REFRESH, {"unlinked": reason})
+        self._save_refresh({"unlinked": reason})
         self._drop_access()
         self.log("lwa: %s: its tokens are erased and nothing is sent until it is linked "
                  "again; %s" % (WHY[reason], RELINK))
