@@ -111,9 +111,24 @@ class WorldClock(VirtualClock):
         VirtualClock.__init__(self, 0)
         self._us = start_us
         self._real0 = time.ticks_us()
+        self._paused_at = None
 
     def _real(self):
-        return time.ticks_diff(time.ticks_us(), self._real0)
+        now = time.ticks_us() if self._paused_at is None else self._paused_at
+        return time.ticks_diff(now, self._real0)
+
+    # While the board's interrupts are off, host time does not count: on the
+    # chip only the firmware's few instructions run then, while here the
+    # simulated pins' own work, a garbage collection or the host scheduler
+    # could stretch an HX711 clock pulse past its 60 µs and reset the chip.
+    def pause(self):
+        self._paused_at = time.ticks_us()
+
+    def resume(self):
+        if self._paused_at is not None:
+            self._real0 = time.ticks_add(self._real0,
+                                         time.ticks_diff(time.ticks_us(), self._paused_at))
+            self._paused_at = None
 
     def ticks_us(self):
         return self._us + self._real()
@@ -196,6 +211,17 @@ class VirtualBoard(SimBoard):
         self.end = cfg["start"] + cfg["days"] * DAY
         self._stepped = clock.now()
         clock.watchers.append(self._mains_time)
+
+    def disable_irq(self):
+        was = SimBoard.disable_irq(self)
+        if not was:
+            self.world.pause()
+        return was
+
+    def enable_irq(self, state):
+        SimBoard.enable_irq(self, state)
+        if not state:
+            self.world.resume()
 
     def _mains_time(self):
         """On mains power the wakes loop in one process: the household lives
