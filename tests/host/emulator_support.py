@@ -145,6 +145,15 @@ class Device:
         self.drs_host.close()
 
 
+def refresh_once(emu, creds, refresh_token):
+    """One refresh grant with the token a link wrote, as the device would send it."""
+    device = Device(emu, dict(creds, refresh_token=refresh_token))
+    try:
+        return device.refresh()
+    finally:
+        device.close()
+
+
 def new_device(emu, **kw):
     device = Device(emu, emu.control.create_device(**kw))
     device.login()

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from emulator_support import Device, start_emulator
+from emulator_support import refresh_once, start_emulator
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -113,11 +113,7 @@ def test_a_customer_links_the_device_in_a_real_browser(tmp_path, emu, browser):
     token = json.loads((folder / "link.json").read_text())["refresh_token"]
     assert "linked: wrote %s" % (folder / "link.json") in out
     assert token not in out + err and creds["client_secret"] not in out + err
-    device = Device(emu, dict(creds, refresh_token=token))
-    try:
-        refreshed = device.refresh()
-    finally:
-        device.close()
+    refreshed = refresh_once(emu, creds, token)
     assert refreshed.status == 200, refreshed.body
     assert refreshed.json()["access_token"].startswith("Atza|")
     devices = emu.control.state()["devices"].values()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from emulator_support import Device, start_emulator
+from emulator_support import refresh_once, start_emulator
 
 from tools.link import LinkError, link, main
 
@@ -68,11 +68,7 @@ def test_links_through_separate_consent_and_token_urls(emu, creds, folder, capsy
     token = json.loads(link_file.read_text())["refresh_token"]
     assert link_file.stat().st_mode & 0o777 == 0o600  # a token is a password
     assert token not in out + err and creds["client_secret"] not in out + err
-    device = Device(emu, dict(creds, refresh_token=token))
-    try:
-        reply = device.refresh()
-    finally:
-        device.close()
+    reply = refresh_once(emu, creds, token)
     assert reply.status == 200, reply.body
     linked = emu.control.state()["devices"]
     assert any(d["serial"] == SERIAL and d["test_device"] for d in linked.values()), linked
